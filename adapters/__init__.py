@@ -1,0 +1,1 @@
+"""Platform adapters: translate and transport only."""

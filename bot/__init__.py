@@ -1,0 +1,1 @@
+"""interview-bot core: platform-agnostic; never imports a chat SDK or adapters."""

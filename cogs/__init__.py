@@ -1,0 +1,1 @@
+"""Discord cogs (slash commands -> core calls); populated by the Discord adapter work."""
