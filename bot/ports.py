@@ -1,0 +1,157 @@
+"""The core's interfaces to the outside world, and nothing else.
+
+Each port has an offline default so the bot works on a fresh machine with no network; online
+implementations (LLM endpoints, cloud TTS, remote sandboxes) plug in behind the same Protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from bot.domain import InterviewPlan, JobProfile, Recap, Turn
+from bot.events import IncomingEvent, Reply
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    threads: bool = False
+    buttons: bool = False
+    voice: bool = False
+    files: bool = False
+
+
+@runtime_checkable
+class ChatAdapter(Protocol):
+    capabilities: Capabilities
+
+    async def run(self) -> None: ...
+
+    async def send(self, event: IncomingEvent, replies: Sequence[Reply]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    role: str
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class LLMResult:
+    text: str
+    model: str = "offline"
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: float = 0.0
+
+
+class LLMClient(Protocol):
+    async def complete(
+        self, messages: Sequence[ChatMessage], schema: dict[str, object] | None = None
+    ) -> LLMResult: ...
+
+    def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True, slots=True)
+class AudioClip:
+    data: bytes
+    sample_rate: int
+    channels: int = 1
+    format: str = "s16le"
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    text: str
+    words: tuple[Word, ...] = ()
+    language: str = "en"
+    duration: float = 0.0
+
+
+class SpeechToText(Protocol):
+    async def transcribe(self, clip: AudioClip, vocabulary: Sequence[str] = ()) -> Transcript: ...
+
+
+class TextToSpeech(Protocol):
+    async def synthesize(self, text: str) -> AudioClip: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RunLimits:
+    wall_seconds: float = 5.0
+    cpu_seconds: float = 4.0
+    memory_mb: int = 256
+    output_bytes: int = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    status: str
+    exit_code: int | None
+    stdout: str = ""
+    stderr: str = ""
+    wall_ms: float = 0.0
+    cpu_ms: float = 0.0
+
+
+class CodeRunner(Protocol):
+    async def run(
+        self, code: str, language: str, stdin: str = "", limits: RunLimits = RunLimits()
+    ) -> RunResult: ...
+
+
+@dataclass(slots=True)
+class SessionRecord:
+    """A session as stored: the engine's state plus the analysed job and plan."""
+
+    id: str
+    user_key: str
+    conversation_key: str
+    state: str
+    profile: JobProfile
+    plan: InterviewPlan
+    cursor: int = 0
+    follow_ups_asked: int = 0
+    pending_probe: str = ""
+    probe_kind: str = ""
+    hints_used: int = 0
+    paused_from: str = ""
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    recap: Recap | None = None
+    turns: list[Turn] = field(default_factory=list)
+
+
+class Store(Protocol):
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def create_session(self, record: SessionRecord) -> None: ...
+
+    async def save_progress(self, record: SessionRecord, new_turn: Turn | None = None) -> None:
+        """Persist state and (optionally) one new/updated turn in a single transaction."""
+        ...
+
+    async def load_session(self, session_id: str) -> SessionRecord | None: ...
+
+    async def active_session(
+        self, user_key: str, conversation_key: str
+    ) -> SessionRecord | None: ...
+
+    async def sessions_for_user(self, user_key: str, limit: int = 20) -> list[SessionRecord]: ...
+
+    async def forget_user(self, user_key: str) -> int: ...
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
