@@ -1,0 +1,263 @@
+"""SQLite store (aiosqlite, WAL) with versioned migrations.
+
+Every state change and its turn are written in one transaction before the engine returns replies, so
+a process killed at any point resumes at the exact question it was on. A file that is not a valid
+database is reported by name and never recreated: silently starting over would lose the user's history.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+from pydantic import ValidationError
+
+from bot.domain import InterviewPlan, JobProfile, Recap, Turn
+from bot.ports import SessionRecord
+
+log = logging.getLogger(__name__)
+
+ACTIVE_STATES = ("briefing", "asking", "follow_up", "paused")
+
+# Append-only: each entry moves the schema from version N to N+1. Never edit a released entry.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        user_key TEXT NOT NULL,
+        conversation_key TEXT NOT NULL,
+        state TEXT NOT NULL,
+        profile_json TEXT NOT NULL,
+        plan_json TEXT NOT NULL,
+        cursor INTEGER NOT NULL DEFAULT 0,
+        follow_ups_asked INTEGER NOT NULL DEFAULT 0,
+        pending_probe TEXT NOT NULL DEFAULT '',
+        probe_kind TEXT NOT NULL DEFAULT '',
+        hints_used INTEGER NOT NULL DEFAULT 0,
+        paused_from TEXT NOT NULL DEFAULT '',
+        recap_json TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX sessions_by_user ON sessions (user_key, updated_at);
+    CREATE INDEX sessions_by_conversation ON sessions (user_key, conversation_key, state);
+    CREATE TABLE turns (
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        question_index INTEGER NOT NULL,
+        turn_json TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (session_id, seq)
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used; the message names the file and what to do."""
+
+
+class SQLiteStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: aiosqlite.Connection | None = None
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise StoreError("store is not open")
+        return self._db
+
+    async def open(self) -> None:
+        if self.path.exists() and self.path.is_dir():
+            raise StoreError(f"database path {self.path} is a directory, not a file")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = await aiosqlite.connect(self.path)
+            await self._db.execute("PRAGMA foreign_keys = ON")
+            await self._check_integrity()
+            await self._db.execute("PRAGMA journal_mode = WAL")
+            await self._db.execute("PRAGMA synchronous = NORMAL")
+            await self._db.execute("PRAGMA busy_timeout = 5000")
+            await self._migrate()
+        except sqlite3.DatabaseError as exc:
+            await self.close()
+            raise StoreError(
+                f"the database file {self.path} is corrupted or not an interview-bot database "
+                f"({exc}). It was left untouched: move it aside to start fresh, or restore a backup."
+            ) from exc
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _check_integrity(self) -> None:
+        async with self.db.execute("PRAGMA quick_check") as cursor:
+            row = await cursor.fetchone()
+        if row is None or row[0] != "ok":
+            raise sqlite3.DatabaseError(f"integrity check failed: {row[0] if row else 'no result'}")
+
+    async def _migrate(self) -> None:
+        async with self.db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        version = int(row[0]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the database {self.path} has schema version {version}, newer than this "
+                f"interview-bot understands ({SCHEMA_VERSION}); upgrade interview-bot."
+            )
+        for number in range(version, SCHEMA_VERSION):
+            log.info("applying store migration %d -> %d", number, number + 1)
+            await self.db.executescript(
+                "BEGIN;\n" + MIGRATIONS[number] + f"\nPRAGMA user_version = {number + 1};\nCOMMIT;"
+            )
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def schema_version(self) -> int:
+        async with self.db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    @staticmethod
+    def _session_values(record: SessionRecord) -> dict[str, Any]:
+        return {
+            "id": record.id,
+            "user_key": record.user_key,
+            "conversation_key": record.conversation_key,
+            "state": record.state,
+            "profile_json": record.profile.model_dump_json(),
+            "plan_json": record.plan.model_dump_json(),
+            "cursor": record.cursor,
+            "follow_ups_asked": record.follow_ups_asked,
+            "pending_probe": record.pending_probe,
+            "probe_kind": record.probe_kind,
+            "hints_used": record.hints_used,
+            "paused_from": record.paused_from,
+            "recap_json": record.recap.model_dump_json() if record.recap else None,
+            "created_at": record.created_at,
+            "updated_at": record.updated_at,
+        }
+
+    async def create_session(self, record: SessionRecord) -> None:
+        values = self._session_values(record)
+        columns = ", ".join(values)
+        marks = ", ".join(f":{k}" for k in values)
+        await self.db.execute(f"INSERT INTO sessions ({columns}) VALUES ({marks})", values)
+        await self.db.commit()
+
+    async def save_progress(self, record: SessionRecord, new_turn: Turn | None = None) -> None:
+        values = self._session_values(record)
+        assignments = ", ".join(f"{k} = :{k}" for k in values if k != "id")
+        try:
+            await self.db.execute(f"UPDATE sessions SET {assignments} WHERE id = :id", values)
+            if new_turn is not None:
+                await self.db.execute(
+                    "INSERT OR REPLACE INTO turns (session_id, seq, question_index, turn_json,"
+                    " created_at) VALUES (?, ?, ?, ?, ?)",
+                    (
+                        record.id,
+                        new_turn.seq,
+                        new_turn.question_index,
+                        new_turn.model_dump_json(),
+                        new_turn.created_at,
+                    ),
+                )
+            await self.db.commit()
+        except BaseException:
+            await self.db.rollback()
+            raise
+
+    def _record_from_row(
+        self, row: sqlite3.Row | tuple[Any, ...], turns: list[Turn]
+    ) -> SessionRecord:
+        (
+            sid,
+            user_key,
+            conv,
+            state,
+            profile_json,
+            plan_json,
+            cursor,
+            fups,
+            probe,
+            probe_kind,
+            hints,
+            paused_from,
+            recap_json,
+            created,
+            updated,
+        ) = row
+        try:
+            return SessionRecord(
+                id=sid,
+                user_key=user_key,
+                conversation_key=conv,
+                state=state,
+                profile=JobProfile.model_validate_json(profile_json),
+                plan=InterviewPlan.model_validate_json(plan_json),
+                cursor=cursor,
+                follow_ups_asked=fups,
+                pending_probe=probe,
+                probe_kind=probe_kind,
+                hints_used=hints,
+                paused_from=paused_from,
+                recap=Recap.model_validate_json(recap_json) if recap_json else None,
+                created_at=created,
+                updated_at=updated,
+                turns=turns,
+            )
+        except ValidationError as exc:
+            raise StoreError(f"session {sid} in {self.path} cannot be read: {exc}") from exc
+
+    _SELECT = (
+        "SELECT id, user_key, conversation_key, state, profile_json, plan_json, cursor,"
+        " follow_ups_asked, pending_probe, probe_kind, hints_used, paused_from, recap_json, created_at,"
+        " updated_at FROM sessions"
+    )
+
+    async def _turns(self, session_id: str) -> list[Turn]:
+        async with self.db.execute(
+            "SELECT turn_json FROM turns WHERE session_id = ? ORDER BY seq", (session_id,)
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [Turn.model_validate(json.loads(r[0])) for r in rows]
+
+    async def load_session(self, session_id: str) -> SessionRecord | None:
+        async with self.db.execute(f"{self._SELECT} WHERE id = ?", (session_id,)) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return self._record_from_row(tuple(row), await self._turns(session_id))
+
+    async def active_session(self, user_key: str, conversation_key: str) -> SessionRecord | None:
+        marks = ", ".join("?" for _ in ACTIVE_STATES)
+        async with self.db.execute(
+            f"{self._SELECT} WHERE user_key = ? AND conversation_key = ? AND state IN ({marks})"
+            " ORDER BY updated_at DESC LIMIT 1",
+            (user_key, conversation_key, *ACTIVE_STATES),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return self._record_from_row(tuple(row), await self._turns(str(row[0])))
+
+    async def sessions_for_user(self, user_key: str, limit: int = 20) -> list[SessionRecord]:
+        async with self.db.execute(
+            f"{self._SELECT} WHERE user_key = ? ORDER BY updated_at DESC LIMIT ?",
+            (user_key, limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [self._record_from_row(tuple(r), await self._turns(str(r[0]))) for r in rows]
+
+    async def forget_user(self, user_key: str) -> int:
+        cursor = await self.db.execute("DELETE FROM sessions WHERE user_key = ?", (user_key,))
+        await self.db.commit()
+        return cursor.rowcount
