@@ -1,0 +1,570 @@
+"""InterviewEngine: an explicit state machine from ``IncomingEvent`` to ``Reply`` objects.
+
+The transitions table is the single source of truth for what a user may do in each state; anything
+not in it gets a polite "not now" listing what *is* possible. State lives in the store, and every
+change is committed before replies are returned, so a crash between two messages loses nothing.
+Clock, ids and randomness are injected: the same inputs replay the same interview.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+import uuid
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.domain import JobProfile, PlanOptions, Question, Turn
+from bot.evaluation.followup import decide_follow_up
+from bot.evaluation.recap import build_recap
+from bot.evaluation.scoring import evaluate, extract_features, skipped
+from bot.events import Command, ConversationRef, EventKind, IncomingEvent, Reply, ReplyKind
+from bot.intake import IntakeError, JobText, from_bytes, from_text
+from bot.planning.planner import Planner
+from bot.ports import Clock, SessionRecord, Store
+from bot.render import profile_summary, question_header, recap_text
+
+log = logging.getLogger(__name__)
+
+Analyser = Callable[[str], JobProfile | Awaitable[JobProfile]]
+MAX_HINTS = 2
+_THINKING = re.compile(
+    r"^\s*(?:(?:um+|uh+|hmm+|ok(?:ay)?|so)[,. ]*)*(?:let me think(?: about (?:it|that))?|"
+    r"give me a (?:moment|minute|second|sec)|one (?:moment|minute|second|sec)|thinking|"
+    r"hold on|just a (?:moment|minute|second|sec))[.!… ]*$",
+    re.IGNORECASE,
+)
+_RESUME_WORDS = re.compile(
+    r"^\s*(?:ready|resume|continue|i'?m back|back|ok(?:ay)?|go|yes)\W*$", re.IGNORECASE
+)
+
+
+class State(StrEnum):
+    NONE = "none"
+    BRIEFING = "briefing"
+    ASKING = "asking"
+    FOLLOW_UP = "follow_up"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+
+
+ACTIVE = (State.BRIEFING, State.ASKING, State.FOLLOW_UP, State.PAUSED)
+IN_QUESTION = (State.ASKING, State.FOLLOW_UP)
+
+# (state, command) -> handler name. Absent pairs are refused with the list of allowed commands.
+TRANSITIONS: dict[tuple[State, Command], str] = {
+    (State.NONE, Command.START): "_start",
+    (State.NONE, Command.STATUS): "_status_none",
+    (State.BRIEFING, Command.START): "_restart",
+    (State.BRIEFING, Command.BEGIN): "_begin",
+    (State.BRIEFING, Command.CANCEL): "_cancel",
+    (State.BRIEFING, Command.END): "_cancel",
+    (State.BRIEFING, Command.STATUS): "_status",
+    (State.BRIEFING, Command.RESUME): "_show_briefing",
+    (State.PAUSED, Command.RESUME): "_resume",
+    (State.PAUSED, Command.ANSWER): "_answer_while_paused",
+    (State.PAUSED, Command.END): "_end",
+    (State.PAUSED, Command.STATUS): "_status",
+    (State.PAUSED, Command.PAUSE): "_already_paused",
+}
+for _state in IN_QUESTION:
+    TRANSITIONS.update(
+        {
+            (_state, Command.ANSWER): "_answer",
+            (_state, Command.HINT): "_hint",
+            (_state, Command.REPEAT): "_repeat",
+            (_state, Command.SKIP): "_skip",
+            (_state, Command.PAUSE): "_pause",
+            (_state, Command.RESUME): "_repeat",
+            (_state, Command.END): "_end",
+            (_state, Command.STATUS): "_status",
+            (_state, Command.START): "_already_running",
+        }
+    )
+
+
+def allowed_commands(state: State) -> list[str]:
+    return sorted({c.value for (s, c) in TRANSITIONS if s is state and c is not Command.ANSWER})
+
+
+class SystemClock:
+    def now(self) -> float:
+        import time
+
+        return time.time()
+
+
+@dataclass(frozen=True, slots=True)
+class EngineLimits:
+    max_jd_bytes: int = 2 * 1024 * 1024
+    max_jd_chars: int = 60_000
+    max_answer_chars: int = 20_000
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+class InterviewEngine:
+    def __init__(
+        self,
+        store: Store,
+        analyser: Analyser,
+        planner: Planner,
+        *,
+        clock: Clock | None = None,
+        new_id: Callable[[], str] = _new_id,
+        limits: EngineLimits = EngineLimits(),
+    ) -> None:
+        self.store = store
+        self.analyser = analyser
+        self.planner = planner
+        self.clock = clock or SystemClock()
+        self.new_id = new_id
+        self.limits = limits
+        # Weak values: a lock lives only while an event for that conversation is in flight, so
+        # thousands of idle sessions cost no memory here.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    # ------------------------------------------------------------------ dispatch
+    async def handle(self, event: IncomingEvent) -> list[Reply]:
+        key = f"{event.user.key}|{event.conversation.key}"
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            session = await self.store.active_session(event.user.key, event.conversation.key)
+            state = State(session.state) if session else State.NONE
+            command = event.command if event.kind is EventKind.COMMAND else Command.ANSWER
+            if command is None:
+                command = Command.ANSWER
+            handler_name = TRANSITIONS.get((state, command))
+            if handler_name is None:
+                return [self._not_now(state, command, session)]
+            handler: Callable[[IncomingEvent, SessionRecord | None], Awaitable[list[Reply]]]
+            handler = getattr(self, handler_name)
+            return await handler(event, session)
+
+    def _not_now(self, state: State, command: Command, session: SessionRecord | None) -> Reply:
+        if state is State.NONE:
+            text = "There is no interview running here. Start one with a job description (/start)."
+        else:
+            options = ", ".join(f"/{c}" for c in allowed_commands(state))
+            text = f"You can't {command.value} right now ({state.value}). Available: {options}."
+        return Reply(ReplyKind.NOTICE, text, session_id=session.id if session else "")
+
+    async def current(self, user_key: str, conversation: ConversationRef) -> list[Reply]:
+        """Where an open session stands, for adapters re-attaching after a restart."""
+        session = await self.store.active_session(user_key, conversation.key)
+        if session is None:
+            return []
+        if session.state == State.BRIEFING:
+            return [self._summary_reply(session)]
+        if session.state == State.PAUSED:
+            return [
+                Reply(
+                    ReplyKind.NOTICE,
+                    "Your interview is paused. Say /resume to continue.",
+                    session_id=session.id,
+                )
+            ]
+        return [self._question_reply(session, resumed=True)]
+
+    # ------------------------------------------------------------------ helpers
+    def _question(self, session: SessionRecord) -> Question:
+        return session.plan.questions[session.cursor]
+
+    def _question_reply(self, session: SessionRecord, *, resumed: bool = False) -> Reply:
+        question = self._question(session)
+        total = len(session.plan.questions)
+        number = session.cursor + 1
+        follow_up = session.state == State.FOLLOW_UP
+        if follow_up:
+            text = f"Follow-up — {session.pending_probe}"
+        else:
+            text = f"{question_header(question, number, total)}\n{question.text}"
+        if resumed:
+            text = f"Picking up where we left off (question {number} of {total}).\n{text}"
+        return Reply(
+            ReplyKind.QUESTION,
+            text,
+            session_id=session.id,
+            question_number=number,
+            question_total=total,
+            question_type=question.type.value,
+            follow_up=follow_up,
+            choices=("hint", "repeat", "skip", "end"),
+        )
+
+    def _summary_reply(self, session: SessionRecord) -> Reply:
+        total = len(session.plan.questions)
+        text = (
+            "Here's what I read in the job description:\n"
+            + profile_summary(session.profile, total)
+            + "\n\nReady? Begin when you are (/begin), or /cancel."
+        )
+        return Reply(
+            ReplyKind.SUMMARY,
+            text,
+            session_id=session.id,
+            question_total=total,
+            profile=session.profile,
+            choices=("begin", "cancel"),
+        )
+
+    async def _analyse(self, text: str) -> JobProfile:
+        result = self.analyser(text)
+        if isinstance(result, JobProfile):
+            return result
+        return await result
+
+    def _rng(self, session_id: str, *salt: object) -> random.Random:
+        return random.Random(":".join([session_id, *map(str, salt)]))
+
+    def _intake(self, event: IncomingEvent) -> JobText:
+        if event.attachment is not None:
+            return from_bytes(
+                event.attachment.filename,
+                event.attachment.data,
+                max_bytes=self.limits.max_jd_bytes,
+                max_chars=self.limits.max_jd_chars,
+            )
+        return from_text(event.text, max_chars=self.limits.max_jd_chars)
+
+    # ------------------------------------------------------------------ handlers
+    async def _start(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
+        try:
+            job = self._intake(event)
+            options = PlanOptions(
+                length=event.options.get("length", "standard"),
+                coding=event.options.get("coding", "auto"),
+                focus=tuple(
+                    f.strip() for f in event.options.get("focus", "").split(",") if f.strip()
+                ),
+            )
+        except IntakeError as exc:
+            return [Reply(ReplyKind.ERROR, str(exc))]
+        except ValueError as exc:
+            return [Reply(ReplyKind.ERROR, f"Invalid interview options: {exc}")]
+        profile = await self._analyse(job.text)
+        session_id = self.new_id()
+        plan = self.planner.plan(profile, options, self._rng(session_id, "plan"))
+        if not plan.questions:
+            return [
+                Reply(
+                    ReplyKind.ERROR,
+                    "I could not build an interview plan from that job "
+                    "description. Try pasting the full posting.",
+                )
+            ]
+        now = self.clock.now()
+        record = SessionRecord(
+            id=session_id,
+            user_key=event.user.key,
+            conversation_key=event.conversation.key,
+            state=State.BRIEFING,
+            profile=profile,
+            plan=plan,
+            created_at=now,
+            updated_at=now,
+        )
+        await self.store.create_session(record)
+        log.info(
+            "session %s created: %s (%s), %d questions",
+            session_id,
+            profile.title,
+            profile.level,
+            len(plan.questions),
+        )
+        replies = [Reply(ReplyKind.NOTICE, n, session_id=session_id) for n in job.notices]
+        replies.append(self._summary_reply(record))
+        if event.options.get("auto_begin") == "yes":
+            replies.extend(await self._begin(event, record))
+        return replies
+
+    async def _restart(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
+        assert session is not None
+        replies = await self._start(event, None)
+        if replies and replies[-1].kind is not ReplyKind.ERROR:
+            session.state = State.CANCELLED
+            session.updated_at = self.clock.now()
+            await self.store.save_progress(session)
+        return replies
+
+    async def _show_briefing(
+        self, event: IncomingEvent, session: SessionRecord | None
+    ) -> list[Reply]:
+        assert session is not None
+        return [self._summary_reply(session)]
+
+    async def _begin(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
+        assert session is not None
+        session.state = State.ASKING
+        session.updated_at = self.clock.now()
+        await self.store.save_progress(session)
+        return [self._question_reply(session)]
+
+    async def _cancel(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
+        assert session is not None
+        session.state = State.CANCELLED
+        session.updated_at = self.clock.now()
+        await self.store.save_progress(session)
+        return [
+            Reply(
+                ReplyKind.NOTICE,
+                "Cancelled. Start again any time with a job description.",
+                session_id=session.id,
+            )
+        ]
+
+    async def _already_running(
+        self, event: IncomingEvent, session: SessionRecord | None
+    ) -> list[Reply]:
+        assert session is not None
+        return [
+            Reply(
+                ReplyKind.NOTICE,
+                "You already have an interview running here. Answer the current question, "
+                "or /end it first to start a new one.",
+                session_id=session.id,
+            )
+        ]
+
+    async def _answer(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
+        assert session is not None
+        text = event.text.strip()
+        if not text:
+            return [
+                Reply(
+                    ReplyKind.NOTICE,
+                    "I didn't catch an answer. Type it, or use /hint, /repeat or /skip.",
+                    session_id=session.id,
+                )
+            ]
+        if len(text) > self.limits.max_answer_chars:
+            return [
+                Reply(
+                    ReplyKind.ERROR,
+                    f"That answer is {len(text):,} characters; the limit is "
+                    f"{self.limits.max_answer_chars:,}. Nothing was recorded and the question is "
+                    "still open: please send a shorter answer.",
+                    session_id=session.id,
+                )
+            ]
+        if _THINKING.match(text):
+            return [
+                Reply(
+                    ReplyKind.NOTICE,
+                    "Take your time. Answer when you're ready (or /pause, /hint).",
+                    session_id=session.id,
+                )
+            ]
+
+        question = self._question(session)
+        index = session.cursor
+        previous = [t.answer for t in session.turns if t.question_index == index and t.answer]
+        combined = "\n".join([*previous, text])
+        job_skills = session.profile.skill_names()
+        evaluation = evaluate(
+            question, combined, known_skills=job_skills, hints_used=session.hints_used
+        )
+        was_follow_up = session.state == State.FOLLOW_UP
+        turn = Turn(
+            seq=len(session.turns),
+            question_index=index,
+            question_id=question.id,
+            question_type=question.type,
+            question_text=session.pending_probe if was_follow_up else question.text,
+            follow_up=was_follow_up,
+            probe=session.probe_kind if was_follow_up else "",
+            answer=text,
+            evaluation=evaluation,
+            created_at=self.clock.now(),
+        )
+        asked = [t.probe for t in session.turns if t.question_index == index and t.follow_up]
+        if was_follow_up:
+            asked.append(session.probe_kind)
+        probe = decide_follow_up(
+            question,
+            extract_features(question, combined, job_skills),
+            latest_answer_words=len(text.split()),
+            asked_kinds=asked,
+            score=evaluation.score,
+            job_skills=job_skills,
+            rng=self._rng(session.id, index, len(asked)),
+        )
+        session.turns.append(turn)
+        if probe is not None:
+            session.state = State.FOLLOW_UP
+            session.pending_probe = probe.text
+            session.probe_kind = probe.kind
+            session.follow_ups_asked += 1
+            session.updated_at = self.clock.now()
+            await self.store.save_progress(session, turn)
+            return [self._question_reply(session)]
+        return await self._advance(session, turn)
+
+    async def _advance(self, session: SessionRecord, turn: Turn | None) -> list[Reply]:
+        session.cursor += 1
+        session.follow_ups_asked = 0
+        session.hints_used = 0
+        session.pending_probe = ""
+        session.probe_kind = ""
+        session.updated_at = self.clock.now()
+        if session.cursor >= len(session.plan.questions):
+            return await self._finish(session, turn)
+        session.state = State.ASKING
+        await self.store.save_progress(session, turn)
+        return [self._question_reply(session)]
+
+    async def _finish(self, session: SessionRecord, turn: Turn | None) -> list[Reply]:
+        recap = build_recap(session.profile, session.plan, session.turns)
+        session.recap = recap
+        session.state = State.FINISHED
+        session.cursor = min(session.cursor, len(session.plan.questions))
+        session.updated_at = self.clock.now()
+        await self.store.save_progress(session, turn)
+        return [
+            Reply(
+                ReplyKind.RECAP,
+                "Interview complete. Here is your recap.\n\n" + recap_text(recap),
+                session_id=session.id,
+                recap=recap,
+                choices=("retake", "focus"),
+            )
+        ]
+
+    async def _hint(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
+        assert session is not None
+        question = self._question(session)
+        if session.hints_used >= MAX_HINTS:
+            return [
+                Reply(
+                    ReplyKind.NOTICE,
+                    "No more hints for this question — give it your best shot, or /skip.",
+                    session_id=session.id,
+                )
+            ]
+        session.hints_used += 1
+        if session.hints_used == 1:
+            hint = question.hint or "Structure it: the situation, what you did, and the result."
+        else:
+            points = [p.point for p in question.talking_points]
+            hint = (
+                "A strong answer would touch on: " + "; ".join(points[:2])
+                if points
+                else "Think about the trade-offs and a concrete example."
+            )
+        ceiling = max(2.0, 5.0 - session.hints_used)
+        session.updated_at = self.clock.now()
+        await self.store.save_progress(session)
+        return [
+            Reply(
+                ReplyKind.NOTICE,
+                f"Hint: {hint}\n(With this hint, this question is scored out of {ceiling:g}.)",
+                session_id=session.id,
+            )
+        ]
+
+    async def _repeat(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
+        assert session is not None
+        return [self._question_reply(session)]
+
+    async def _skip(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
+        assert session is not None
+        turn: Turn | None = None
+        if session.state == State.ASKING and not any(
+            t.question_index == session.cursor for t in session.turns
+        ):
+            question = self._question(session)
+            turn = Turn(
+                seq=len(session.turns),
+                question_index=session.cursor,
+                question_id=question.id,
+                question_type=question.type,
+                question_text=question.text,
+                evaluation=skipped(session.hints_used),
+                created_at=self.clock.now(),
+            )
+            session.turns.append(turn)
+        return await self._advance(session, turn)
+
+    async def _pause(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
+        assert session is not None
+        session.paused_from = session.state
+        session.state = State.PAUSED
+        session.updated_at = self.clock.now()
+        await self.store.save_progress(session)
+        return [
+            Reply(
+                ReplyKind.NOTICE,
+                "Paused — your progress is saved. Say /resume when you're ready.",
+                session_id=session.id,
+            )
+        ]
+
+    async def _already_paused(
+        self, event: IncomingEvent, session: SessionRecord | None
+    ) -> list[Reply]:
+        assert session is not None
+        return [
+            Reply(
+                ReplyKind.NOTICE,
+                "Already paused. Say /resume when you're ready.",
+                session_id=session.id,
+            )
+        ]
+
+    async def _resume(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
+        assert session is not None
+        session.state = session.paused_from or State.ASKING
+        session.paused_from = ""
+        session.updated_at = self.clock.now()
+        await self.store.save_progress(session)
+        return [self._question_reply(session, resumed=True)]
+
+    async def _answer_while_paused(
+        self, event: IncomingEvent, session: SessionRecord | None
+    ) -> list[Reply]:
+        """Text while paused resumes; if it is a real answer it is kept, not thrown away."""
+        assert session is not None
+        if _RESUME_WORDS.match(event.text) or _THINKING.match(event.text):
+            return await self._resume(event, session)
+        session.state = session.paused_from or State.ASKING
+        session.paused_from = ""
+        return await self._answer(event, session)
+
+    async def _end(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
+        assert session is not None
+        if not any(t.answer for t in session.turns):
+            session.state = State.CANCELLED
+            session.updated_at = self.clock.now()
+            await self.store.save_progress(session)
+            return [
+                Reply(
+                    ReplyKind.NOTICE,
+                    "Interview ended. There were no answers to grade, so there is no recap.",
+                    session_id=session.id,
+                )
+            ]
+        return await self._finish(session, None)
+
+    async def _status(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
+        assert session is not None
+        total = len(session.plan.questions)
+        answered = len({t.question_index for t in session.turns if t.answer})
+        text = (
+            f"{session.profile.title} — {session.state}; question "
+            f"{min(session.cursor + 1, total)} of {total}; {answered} answered"
+        )
+        if session.hints_used:
+            text += f"; {session.hints_used} hint(s) on this question"
+        return [Reply(ReplyKind.NOTICE, text, session_id=session.id)]
+
+    async def _status_none(
+        self, event: IncomingEvent, session: SessionRecord | None
+    ) -> list[Reply]:
+        return [Reply(ReplyKind.NOTICE, "No interview running. Start one with a job description.")]
