@@ -368,8 +368,13 @@ class InterviewEngine:
         previous = [t.answer for t in session.turns if t.question_index == index and t.answer]
         combined = "\n".join([*previous, text])
         job_skills = session.profile.skill_names()
+        features = extract_features(question, combined, job_skills)
         evaluation = evaluate(
-            question, combined, known_skills=job_skills, hints_used=session.hints_used
+            question,
+            combined,
+            known_skills=job_skills,
+            hints_used=session.hints_used,
+            features=features,
         )
         was_follow_up = session.state == State.FOLLOW_UP
         turn = Turn(
@@ -389,7 +394,7 @@ class InterviewEngine:
             asked.append(session.probe_kind)
         probe = decide_follow_up(
             question,
-            extract_features(question, combined, job_skills),
+            features,
             latest_answer_words=len(text.split()),
             asked_kinds=asked,
             score=evaluation.score,
@@ -422,6 +427,13 @@ class InterviewEngine:
 
     async def _finish(self, session: SessionRecord, turn: Turn | None) -> list[Reply]:
         recap = build_recap(session.profile, session.plan, session.turns)
+        total = len(session.plan.questions)
+        header = (
+            "Interview complete. Here is your recap.\n\n"
+            if session.cursor >= total
+            else f"Interview ended after {len({t.question_index for t in session.turns})} of "
+            f"{total} questions. Here is your recap of what you answered.\n\n"
+        )
         session.recap = recap
         session.state = State.FINISHED
         session.cursor = min(session.cursor, len(session.plan.questions))
@@ -430,7 +442,7 @@ class InterviewEngine:
         return [
             Reply(
                 ReplyKind.RECAP,
-                "Interview complete. Here is your recap.\n\n" + recap_text(recap),
+                header + recap_text(recap),
                 session_id=session.id,
                 recap=recap,
                 choices=("retake", "focus"),

@@ -88,18 +88,6 @@ def decide_follow_up(
                     "Set the scene for me: where was this, and what was at stake for you?",
                 )
             )
-    if (
-        not answer.numbers
-        and not features.skills_mentioned
-        and (question.type in STAR_TYPES or answer.hedges)
-    ):
-        candidates.append(
-            Probe(
-                "specific",
-                "That's still fairly general. Can you make it concrete — one specific example, with "
-                "a number or the name of the tool or person involved?",
-            )
-        )
     for skill in features.skills_mentioned:
         if skill in question.skills or skill not in job_skills:
             continue
@@ -114,6 +102,16 @@ def decide_follow_up(
     if question.follow_ups and features.coverage < 0.5:
         index = rng.randrange(len(question.follow_ups))
         candidates.append(Probe(f"hook:{index}", question.follow_ups[index]))
+
+    concrete = bool(answer.numbers or features.skills_mentioned) or len(answer.proper_nouns) >= 2
+    if not concrete and (question.type in STAR_TYPES or answer.hedges):
+        candidates.append(
+            Probe(
+                "specific",
+                "That's still fairly general. Can you make it concrete — one specific example, with "
+                "a number or the name of the tool or person involved?",
+            )
+        )
 
     for probe in candidates:
         if probe.kind in asked:

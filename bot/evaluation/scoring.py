@@ -132,8 +132,11 @@ def evaluate(
     *,
     known_skills: Sequence[str] = (),
     hints_used: int = 0,
+    features: AnswerFeatures | None = None,
 ) -> Evaluation:
-    features = extract_features(question, answer, known_skills)
+    """Grade ``answer``; pass ``features`` when the caller already extracted them."""
+    if features is None or features.answer.text != answer:
+        features = extract_features(question, answer, known_skills)
     text = features.answer
     ceiling = max(MIN_CEILING, 5.0 - HINT_CEILING_STEP * hints_used)
     star = features.star

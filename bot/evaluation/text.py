@@ -14,8 +14,13 @@ _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)", re.MULTILINE)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'+#.-]*[A-Za-z+#]|[A-Za-z]")
 _NUMBER = re.compile(
     r"\b\d+(?:[.,]\d+)?\s*(?:%|percent|x|k|ms|s|seconds|minutes|hours|days|weeks|months|years|"
-    r"users|customers|requests|people|engineers|patients)?\b|\$\d"
+    r"users|customers|requests|people|engineers|patients)?\b|\$\d|"
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|hundred|hundreds|thousand|thousands|million|millions|dozen|dozens|half)\b",
+    re.IGNORECASE,
 )
+# A capitalised word that does not start a sentence: a name, a product, a place.
+_PROPER_NOUN = re.compile(r"(?<![.!?]\s)(?<!^)(?<!\n)\b[A-Z][a-zA-Z0-9+#-]+")
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|my|me|myself)\b", re.IGNORECASE)
 _WE = re.compile(r"\b(?:we|we're|we've|our|us)\b", re.IGNORECASE)
 _HEDGES = (
@@ -99,6 +104,10 @@ class AnswerText:
     @cached_property
     def numbers(self) -> list[str]:
         return [m.group(0).strip() for m in _NUMBER.finditer(self.text)]
+
+    @cached_property
+    def proper_nouns(self) -> list[str]:
+        return [m for m in _PROPER_NOUN.findall(self.text) if m not in ("I", "I'm", "I've")]
 
     @cached_property
     def first_person(self) -> int:

@@ -56,6 +56,7 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+_IMMUTABLE = frozenset({"user_key", "conversation_key", "profile_json", "plan_json", "created_at"})
 
 
 class StoreError(RuntimeError):
@@ -154,7 +155,8 @@ class SQLiteStore:
         await self.db.commit()
 
     async def save_progress(self, record: SessionRecord, new_turn: Turn | None = None) -> None:
-        values = self._session_values(record)
+        # Profile and plan never change after creation: rewriting them per turn is wasted I/O.
+        values = {k: v for k, v in self._session_values(record).items() if k not in _IMMUTABLE}
         assignments = ", ".join(f"{k} = :{k}" for k in values if k != "id")
         try:
             await self.db.execute(f"UPDATE sessions SET {assignments} WHERE id = :id", values)
