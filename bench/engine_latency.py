@@ -46,6 +46,10 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
+def database_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.glob("bench.sqlite3*"))
+
+
 async def run(sessions: int) -> dict[str, object]:
     jd = (data_dir() / "samples" / "backend-engineer-senior.md").read_text()
     with tempfile.TemporaryDirectory() as tmp:
@@ -83,6 +87,8 @@ async def run(sessions: int) -> dict[str, object]:
         after, _ = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         await store.close()
+        disk_bytes = database_bytes(Path(tmp))
+        total_sessions = sessions + max(10, sessions // 10)
 
     return {
         "machine": f"{platform.machine()} {platform.processor() or ''} "
@@ -94,6 +100,7 @@ async def run(sessions: int) -> dict[str, object]:
         "idle_sessions": sessions,
         "heap_kb_per_idle_session": round((after - before) / 1024 / sessions, 2),
         "peak_heap_mb_during_interviews": round(peak_full / 1024 / 1024, 2),
+        "disk_kb_per_session": round(disk_bytes / 1024 / total_sessions, 2),
     }
 
 
