@@ -22,6 +22,7 @@ import tracemalloc
 from pathlib import Path
 
 from bot.analysis import analyse
+from bot.brain import OfflineBrain
 from bot.engine import InterviewEngine
 from bot.events import Command, ConversationRef, IncomingEvent, ReplyKind, UserRef
 from bot.planning.bank import load_bank
@@ -55,7 +56,7 @@ async def run(sessions: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         store = SQLiteStore(Path(tmp) / "bench.sqlite3")
         await store.open()
-        engine = InterviewEngine(store, analyse, Planner(load_bank()))
+        engine = InterviewEngine(store, OfflineBrain(analyse, Planner(load_bank())))
         conversation = ConversationRef("bench", "c")
 
         # Turn latency over full interviews.

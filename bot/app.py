@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.analysis import analyse, load_taxonomy
+from bot.brain import OfflineBrain
 from bot.domain import JobProfile
 from bot.engine import EngineLimits, InterviewEngine
 from bot.planning.bank import load_bank
@@ -38,8 +39,7 @@ async def build_engine(settings: Settings) -> AsyncIterator[InterviewEngine]:
     try:
         engine = InterviewEngine(
             store,
-            analyse_off_loop,
-            Planner(load_bank()),
+            OfflineBrain(analyse_off_loop, Planner(load_bank())),
             limits=EngineLimits(
                 max_jd_bytes=settings.max_jd_bytes,
                 max_jd_chars=settings.max_jd_chars,

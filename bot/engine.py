@@ -18,19 +18,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.domain import JobProfile, PlanOptions, Question, Turn
-from bot.evaluation.followup import decide_follow_up
-from bot.evaluation.recap import build_recap
-from bot.evaluation.scoring import evaluate, extract_features, skipped
+from bot.brain import AnswerContext, Brain
+from bot.domain import PlanOptions, Question, Turn
+from bot.evaluation.scoring import skipped
 from bot.events import Command, ConversationRef, EventKind, IncomingEvent, Reply, ReplyKind
 from bot.intake import IntakeError, JobText, from_bytes, from_text
-from bot.planning.planner import Planner
 from bot.ports import Clock, SessionRecord, Store
 from bot.render import profile_summary, question_header, recap_text
 
 log = logging.getLogger(__name__)
 
-Analyser = Callable[[str], JobProfile | Awaitable[JobProfile]]
 MAX_HINTS = 2
 _THINKING = re.compile(
     r"^\s*(?:(?:um+|uh+|hmm+|ok(?:ay)?|so)[,. ]*)*(?:let me think(?: about (?:it|that))?|"
@@ -114,16 +111,14 @@ class InterviewEngine:
     def __init__(
         self,
         store: Store,
-        analyser: Analyser,
-        planner: Planner,
+        brain: Brain,
         *,
         clock: Clock | None = None,
         new_id: Callable[[], str] = _new_id,
         limits: EngineLimits = EngineLimits(),
     ) -> None:
         self.store = store
-        self.analyser = analyser
-        self.planner = planner
+        self.brain = brain
         self.clock = clock or SystemClock()
         self.new_id = new_id
         self.limits = limits
@@ -215,12 +210,6 @@ class InterviewEngine:
             choices=("begin", "cancel"),
         )
 
-    async def _analyse(self, text: str) -> JobProfile:
-        result = self.analyser(text)
-        if isinstance(result, JobProfile):
-            return result
-        return await result
-
     def _rng(self, session_id: str, *salt: object) -> random.Random:
         return random.Random(":".join([session_id, *map(str, salt)]))
 
@@ -249,9 +238,9 @@ class InterviewEngine:
             return [Reply(ReplyKind.ERROR, str(exc))]
         except ValueError as exc:
             return [Reply(ReplyKind.ERROR, f"Invalid interview options: {exc}")]
-        profile = await self._analyse(job.text)
+        profile = await self.brain.analyse(job.text)
         session_id = self.new_id()
-        plan = self.planner.plan(profile, options, self._rng(session_id, "plan"))
+        plan = await self.brain.plan(profile, options, self._rng(session_id, "plan"))
         if not plan.questions:
             return [
                 Reply(
@@ -367,16 +356,20 @@ class InterviewEngine:
         index = session.cursor
         previous = [t.answer for t in session.turns if t.question_index == index and t.answer]
         combined = "\n".join([*previous, text])
-        job_skills = session.profile.skill_names()
-        features = extract_features(question, combined, job_skills)
-        evaluation = evaluate(
-            question,
-            combined,
-            known_skills=job_skills,
-            hints_used=session.hints_used,
-            features=features,
-        )
         was_follow_up = session.state == State.FOLLOW_UP
+        asked = [t.probe for t in session.turns if t.question_index == index and t.follow_up]
+        if was_follow_up:
+            asked.append(session.probe_kind)
+        context = AnswerContext(
+            question=question,
+            combined_answer=combined,
+            latest_answer=text,
+            profile=session.profile,
+            hints_used=session.hints_used,
+            asked_kinds=tuple(asked),
+            session_id=session.id,
+        )
+        evaluation = await self.brain.grade(context)
         turn = Turn(
             seq=len(session.turns),
             question_index=index,
@@ -389,17 +382,8 @@ class InterviewEngine:
             evaluation=evaluation,
             created_at=self.clock.now(),
         )
-        asked = [t.probe for t in session.turns if t.question_index == index and t.follow_up]
-        if was_follow_up:
-            asked.append(session.probe_kind)
-        probe = decide_follow_up(
-            question,
-            features,
-            latest_answer_words=len(text.split()),
-            asked_kinds=asked,
-            score=evaluation.score,
-            job_skills=job_skills,
-            rng=self._rng(session.id, index, len(asked)),
+        probe = await self.brain.follow_up(
+            context, evaluation, self._rng(session.id, index, len(asked))
         )
         session.turns.append(turn)
         if probe is not None:
@@ -426,7 +410,7 @@ class InterviewEngine:
         return [self._question_reply(session)]
 
     async def _finish(self, session: SessionRecord, turn: Turn | None) -> list[Reply]:
-        recap = build_recap(session.profile, session.plan, session.turns)
+        recap = await self.brain.recap(session.profile, session.plan, session.turns)
         total = len(session.plan.questions)
         header = (
             "Interview complete. Here is your recap.\n\n"

@@ -34,9 +34,16 @@ class Settings(BaseModel):
     max_answer_chars: int = Field(default=20_000, ge=200)
     default_length: str = Field(default="standard", pattern="^(short|standard|long)$")
     log_level: str = Field(default="WARNING", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    jd_language_policy: str = Field(default="warn", pattern="^(warn|refuse)$")
+    max_pdf_pages: int = Field(default=20, ge=1)
+    extraction_timeout_s: float = Field(default=10.0, gt=0)
     llm_base_url: str | None = None
     llm_api_key: str | None = Field(default=None, repr=False)
     llm_model: str | None = None
+    llm_timeout_s: float = Field(default=20.0, gt=0)
+    llm_turn_deadline_s: float = Field(default=12.0, gt=0)
+    llm_max_tokens: int = Field(default=800, ge=16)
+    llm_temperature: float = Field(default=0.3, ge=0, le=2)
 
     @property
     def database_file(self) -> Path:
@@ -52,9 +59,16 @@ ENV_VARS: Mapping[str, str] = {
     "INTERVIEW_BOT_MAX_ANSWER_CHARS": "max_answer_chars",
     "INTERVIEW_BOT_LENGTH": "default_length",
     "INTERVIEW_BOT_LOG_LEVEL": "log_level",
+    "INTERVIEW_BOT_JD_LANGUAGE_POLICY": "jd_language_policy",
+    "INTERVIEW_BOT_MAX_PDF_PAGES": "max_pdf_pages",
+    "INTERVIEW_BOT_EXTRACTION_TIMEOUT": "extraction_timeout_s",
     "LLM_BASE_URL": "llm_base_url",
     "LLM_API_KEY": "llm_api_key",
     "LLM_MODEL": "llm_model",
+    "LLM_TIMEOUT": "llm_timeout_s",
+    "LLM_TURN_DEADLINE": "llm_turn_deadline_s",
+    "LLM_MAX_TOKENS": "llm_max_tokens",
+    "LLM_TEMPERATURE": "llm_temperature",
 }
 CONFIG_FILE_VAR = "INTERVIEW_BOT_CONFIG"
 

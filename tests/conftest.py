@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.brain import OfflineBrain
 from bot.domain import Importance, JobProfile, Level, SkillKind, SkillMention
 from bot.engine import InterviewEngine
 from bot.events import Command, ConversationRef, IncomingEvent, UserRef
@@ -78,8 +79,7 @@ def engine(store: SQLiteStore, bank: QuestionBank, backend_profile: JobProfile) 
     ids = (f"s{n:04d}" for n in itertools.count())
     return InterviewEngine(
         store,
-        lambda _text: backend_profile,
-        Planner(bank),
+        OfflineBrain(lambda _text: backend_profile, Planner(bank)),
         clock=FixedClock(),
         new_id=lambda: next(ids),
     )

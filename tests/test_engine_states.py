@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.brain import OfflineBrain
 from bot.domain import JobProfile
 from bot.engine import TRANSITIONS, InterviewEngine, State
 from bot.events import Command, IncomingEvent, ReplyKind
@@ -210,8 +211,7 @@ async def test_replay_is_deterministic(tmp_path: Path, bank: QuestionBank) -> No
         ids = (f"r{n}" for n in itertools.count())
         eng = InterviewEngine(
             store,
-            lambda _t: profile,
-            Planner(bank),
+            OfflineBrain(lambda _t: profile, Planner(bank)),
             clock=FixedClock(),
             new_id=functools.partial(next, ids),
         )

@@ -1,0 +1,108 @@
+"""The interviewer's judgement, behind one seam: analyse, plan, grade, follow up, recap.
+
+The engine owns flow and state; a ``Brain`` owns every decision that could be made by rules or by a
+model. ``OfflineBrain`` is the deterministic, no-network floor; an LLM-backed brain wraps it and
+falls back to it per call, so the interview never depends on a model being up.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.domain import Evaluation, InterviewPlan, JobProfile, PlanOptions, Question, Recap, Turn
+from bot.evaluation.followup import Probe, decide_follow_up
+from bot.evaluation.recap import build_recap
+from bot.evaluation.scoring import AnswerFeatures, evaluate, extract_features
+from bot.planning.planner import Planner
+
+Analyser = Callable[[str], JobProfile | Awaitable[JobProfile]]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerContext:
+    """What a grading or follow-up decision may look at for one question."""
+
+    question: Question
+    combined_answer: str
+    latest_answer: str
+    profile: JobProfile
+    hints_used: int = 0
+    asked_kinds: tuple[str, ...] = ()
+    session_id: str = ""
+
+
+class Brain(Protocol):
+    async def analyse(self, text: str) -> JobProfile: ...
+
+    async def plan(
+        self, profile: JobProfile, options: PlanOptions, rng: random.Random
+    ) -> InterviewPlan: ...
+
+    async def grade(self, context: AnswerContext) -> Evaluation: ...
+
+    async def follow_up(
+        self, context: AnswerContext, evaluation: Evaluation, rng: random.Random
+    ) -> Probe | None: ...
+
+    async def recap(
+        self, profile: JobProfile, plan: InterviewPlan, turns: Sequence[Turn]
+    ) -> Recap: ...
+
+
+class OfflineBrain:
+    """Rules, taxonomy and the question bank: deterministic and always available."""
+
+    def __init__(self, analyser: Analyser, planner: Planner) -> None:
+        self.analyser = analyser
+        self.planner = planner
+        # grade() and follow_up() look at the same answer back to back: extract features once.
+        self._features: tuple[tuple[str, str], AnswerFeatures] | None = None
+
+    def features(self, context: AnswerContext) -> AnswerFeatures:
+        key = (context.question.id, context.combined_answer)
+        if self._features is not None and self._features[0] == key:
+            return self._features[1]
+        features = extract_features(
+            context.question, context.combined_answer, context.profile.skill_names()
+        )
+        self._features = (key, features)
+        return features
+
+    async def analyse(self, text: str) -> JobProfile:
+        result = self.analyser(text)
+        if isinstance(result, JobProfile):
+            return result
+        return await result
+
+    async def plan(
+        self, profile: JobProfile, options: PlanOptions, rng: random.Random
+    ) -> InterviewPlan:
+        return self.planner.plan(profile, options, rng)
+
+    async def grade(self, context: AnswerContext) -> Evaluation:
+        return evaluate(
+            context.question,
+            context.combined_answer,
+            known_skills=context.profile.skill_names(),
+            hints_used=context.hints_used,
+            features=self.features(context),
+        )
+
+    async def follow_up(
+        self, context: AnswerContext, evaluation: Evaluation, rng: random.Random
+    ) -> Probe | None:
+        return decide_follow_up(
+            context.question,
+            self.features(context),
+            latest_answer_words=len(context.latest_answer.split()),
+            asked_kinds=context.asked_kinds,
+            score=evaluation.score,
+            job_skills=context.profile.skill_names(),
+            rng=rng,
+        )
+
+    async def recap(self, profile: JobProfile, plan: InterviewPlan, turns: Sequence[Turn]) -> Recap:
+        return build_recap(profile, plan, turns)
