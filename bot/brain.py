@@ -51,6 +51,10 @@ class Brain(Protocol):
         self, profile: JobProfile, plan: InterviewPlan, turns: Sequence[Turn]
     ) -> Recap: ...
 
+    async def usage_note(self, session_id: str) -> str:
+        """One line on model usage for this session (tokens, cost), or "" when none."""
+        ...
+
 
 class OfflineBrain:
     """Rules, taxonomy and the question bank: deterministic and always available."""
@@ -106,3 +110,6 @@ class OfflineBrain:
 
     async def recap(self, profile: JobProfile, plan: InterviewPlan, turns: Sequence[Turn]) -> Recap:
         return build_recap(profile, plan, turns)
+
+    async def usage_note(self, session_id: str) -> str:
+        return ""

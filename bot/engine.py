@@ -419,6 +419,7 @@ class InterviewEngine:
             f"{total} questions. Here is your recap of what you answered.\n\n"
         )
         session.recap = recap
+        usage = await self.brain.usage_note(session.id)
         session.state = State.FINISHED
         session.cursor = min(session.cursor, len(session.plan.questions))
         session.updated_at = self.clock.now()
@@ -426,7 +427,7 @@ class InterviewEngine:
         return [
             Reply(
                 ReplyKind.RECAP,
-                header + recap_text(recap),
+                header + recap_text(recap) + (f"\n\n{usage}" if usage else ""),
                 session_id=session.id,
                 recap=recap,
                 choices=("retake", "focus"),
@@ -558,6 +559,9 @@ class InterviewEngine:
         )
         if session.hints_used:
             text += f"; {session.hints_used} hint(s) on this question"
+        usage = await self.brain.usage_note(session.id)
+        if usage:
+            text += f"\n{usage}"
         return [Reply(ReplyKind.NOTICE, text, session_id=session.id)]
 
     async def _status_none(
