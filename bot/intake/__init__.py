@@ -1,5 +1,16 @@
 """Job description intake: text or files in, clean text or a specific refusal out."""
 
-from bot.intake.text import IntakeError, JobText, from_bytes, from_path, from_text, normalise
+from bot.intake.errors import IntakeError
+from bot.intake.limits import IntakeLimits
+from bot.intake.normalise import normalise
+from bot.intake.text import JobText, from_bytes, from_path, from_text
 
-__all__ = ["IntakeError", "JobText", "from_bytes", "from_path", "from_text", "normalise"]
+__all__ = [
+    "IntakeError",
+    "IntakeLimits",
+    "JobText",
+    "from_bytes",
+    "from_path",
+    "from_text",
+    "normalise",
+]
