@@ -213,3 +213,36 @@ def test_build_script_reproduces_committed_files(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     for name in ("skills.json", "titles.json"):
         assert (tmp_path / name).read_bytes() == (TAXONOMY_DIR / name).read_bytes(), name
+
+
+def test_common_tools_are_their_own_skills(tax: Taxonomy) -> None:
+    found = names(tax, "We use Confluence, Prometheus, Grafana and WPF with XAML.")
+    assert {"Confluence", "Prometheus", "Grafana", "WPF", "XAML"} <= set(found)
+    assert "Jira" not in found
+
+
+def test_engineering_practices_are_not_soft_skills(tax: Taxonomy) -> None:
+    kinds = {m.entry.name: m.entry.kind for m in tax.find_skills("code review and debugging")}
+    assert kinds == {"Code Review": SkillKind.DOMAIN, "Debugging": SkillKind.DOMAIN}
+    assert "Work Ethic" not in names(tax, "improving reliability of our services")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "absent"),
+    [
+        ("Swift and SwiftUI for our iOS app", "Swift", None),
+        ("a swift response to customers", None, "Swift"),
+        ("Go developers wanted for backend services", "Go", None),
+        ("data analysis in R and SQL", "R", None),
+        ("k8s and Helm charts", "Kubernetes", None),
+        ("C# and .NET", "C#", "C"),
+    ],
+)
+def test_ambiguity_cases(
+    tax: Taxonomy, text: str, expected: str | None, absent: str | None
+) -> None:
+    found = names(tax, text)
+    if expected:
+        assert expected in found
+    if absent:
+        assert absent not in found

@@ -62,6 +62,7 @@ class SkillEntry:
     kind: SkillKind
     source: str
     ambiguous: bool = False
+    group: str = ""
     context: tuple[tuple[str, ...], ...] = ()
     reject_next: tuple[tuple[str, ...], ...] = ()
 
@@ -141,6 +142,7 @@ class Taxonomy:
             kind=kind,
             source=raw.get("source", ""),
             ambiguous=ambiguous,
+            group=raw.get("group", ""),
             context=tuple(_tuple_key(w) for w in raw.get("context", ())),
             reject_next=tuple(_tuple_key(w) for w in raw.get("reject_next", ())),
         )
