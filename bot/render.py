@@ -6,7 +6,9 @@ Kit still shows something complete; richer adapters render from the structured f
 
 from __future__ import annotations
 
-from bot.domain import Importance, JobProfile, Question, QuestionType, Recap
+from collections import Counter
+
+from bot.domain import Importance, InterviewPlan, JobProfile, Question, QuestionType, Recap
 
 TYPE_LABELS = {
     QuestionType.BEHAVIOURAL: "Behavioural",
@@ -22,7 +24,43 @@ def score_text(score: float | None) -> str:
     return "n/a" if score is None else f"{score:.1f}/5"
 
 
-def profile_summary(profile: JobProfile, question_total: int) -> str:
+def plan_mix(plan: InterviewPlan) -> str:
+    """ "2 behavioural, 4 technical, 1 system design, …" in plan order."""
+    counts = Counter(q.type for q in plan.questions)
+    return ", ".join(
+        f"{n} {TYPE_LABELS[kind].lower()}"
+        for kind, n in sorted(
+            counts.items(), key=lambda kv: [q.type for q in plan.questions].index(kv[0])
+        )
+    )
+
+
+def coding_line(profile: JobProfile, plan: InterviewPlan | None) -> str:
+    """The coding state, and the opt-in offer when the job codes but the plan has no coding."""
+    has_coding = plan is not None and any(q.type is QuestionType.CODING for q in plan.questions)
+    if has_coding:
+        return "Coding: a coding walkthrough is included."
+    if not profile.coding_required:
+        return "Coding: no"
+    if plan is not None and plan.options.coding == "no":
+        return "Coding: this job codes; you chose no coding round."
+    evidence = f" (“{profile.coding_evidence}”)" if profile.coding_evidence else ""
+    if plan is None:
+        # Without the plan we cannot tell whether the candidate opted in: state the rule only.
+        return (
+            f"Coding: this job involves coding{evidence}. A coding walkthrough is included only "
+            "when you opt in (coding=yes; console: --coding yes)."
+        )
+    return (
+        f"Coding: this job involves coding{evidence}. A coding walkthrough is added only if you "
+        "opt in: start again with coding=yes (console: --coding yes)."
+    )
+
+
+def profile_summary(
+    profile: JobProfile, question_total: int, plan: InterviewPlan | None = None
+) -> str:
+    """The briefing; with ``plan`` it also shows the question mix and any focus."""
     required = [s.name for s in profile.technical_skills if s.importance is Importance.REQUIRED]
     others = [s.name for s in profile.technical_skills if s.importance is not Importance.REQUIRED]
     soft = [s.name for s in profile.soft_skills]
@@ -38,8 +76,13 @@ def profile_summary(profile: JobProfile, question_total: int) -> str:
         lines.append("Also mentioned: " + ", ".join(list(dict.fromkeys(others))[:10]))
     if soft:
         lines.append("Soft skills: " + ", ".join(list(dict.fromkeys(soft))[:8]))
-    lines.append("Coding: " + ("yes" if profile.coding_required else "no"))
-    lines.append(f"Planned questions: {question_total}")
+    lines.append(coding_line(profile, plan))
+    if plan is not None and plan.questions:
+        lines.append(f"Planned questions: {question_total} ({plan_mix(plan)})")
+        if plan.options.focus:
+            lines.append("Focus: " + ", ".join(plan.options.focus))
+    else:
+        lines.append(f"Planned questions: {question_total}")
     return "\n".join(lines)
 
 
@@ -81,7 +124,27 @@ def recap_text(recap: Recap) -> str:
             lines.append(
                 "Required skills you never mentioned: " + ", ".join(recap.skills_not_covered)
             )
+    if recap.hints_used:
+        lines.append("")
+        lines.append(
+            f"Hints: {recap.hints_used} used. Each hint lowered that question's ceiling by one "
+            "point, so those scores are capped (see the competencies above)."
+        )
     if recap.next_focus:
         lines.append("")
         lines.append("Next focus: " + ", ".join(recap.next_focus))
+    lines.append("")
+    lines.append("What next:")
+    lines.append("  ↻ retake — the same job with fresh questions")
+    if recap.next_focus:
+        lines.append(
+            "  ◎ focus — re-plan on "
+            + ", ".join(recap.next_focus)
+            + f" (focus={focus_option(recap)})"
+        )
     return "\n".join(lines)
+
+
+def focus_option(recap: Recap) -> str:
+    """The ``focus`` option value that re-plans toward the recap's next focus."""
+    return ",".join(recap.next_focus)

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.domain import QuestionType
+from bot.evaluation.text import content_words
 from bot.planning.bank import BankError, QuestionBank, load_bank
+from bot.planning.planner import ENGINEERING_FAMILIES
 from bot.resources import data_dir
 
 
@@ -45,3 +47,28 @@ def test_duplicate_ids_and_bad_fields_fail_loudly(tmp_path: Path) -> None:
     broken.write_text(one.read_text().replace('type = "behavioural"', 'type = "trivia"'))
     with pytest.raises(BankError, match=r"c\.toml: question beh\.example\.format"):
         load_bank([broken])
+
+
+def test_no_two_questions_are_near_duplicates(bank: QuestionBank) -> None:
+    """Different ids must not hide the same question: the plan's no-repeat rule relies on it."""
+    words = [(q.id, content_words(q.text)) for q in bank.questions]
+    for i, (first, a) in enumerate(words):
+        for second, b in words[i + 1 :]:
+            overlap = len(a & b) / max(1, min(len(a), len(b)))
+            assert overlap < 0.8, (first, second)
+
+
+def test_every_question_has_follow_up_hooks_and_a_hint(bank: QuestionBank) -> None:
+    for question in bank.questions:
+        assert question.follow_ups, question.id
+        assert question.hint, question.id
+
+
+def test_role_questions_cover_ten_non_engineering_families(bank: QuestionBank) -> None:
+    families = bank.role_families() - ENGINEERING_FAMILIES
+    assert len(families) >= 10
+    for family in families:
+        competencies = {
+            q.competency for q in bank.of_type(QuestionType.ROLE) if family in q.role_families
+        }
+        assert len(competencies) >= 3, family

@@ -7,8 +7,9 @@ own words, and a rewrite suggestion starts from their answer with the missing pa
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from statistics import mean
 
 from bot.domain import (
@@ -22,7 +23,7 @@ from bot.domain import (
     Recap,
     Turn,
 )
-from bot.evaluation.text import AnswerText
+from bot.evaluation.text import HEDGES, AnswerText
 
 
 def final_evaluations(plan: InterviewPlan, turns: Sequence[Turn]) -> dict[int, Evaluation]:
@@ -46,70 +47,186 @@ def _round(value: float) -> float:
     return round(value * 10) / 10
 
 
-def _improvement(question: Question, evaluation: Evaluation, answer: str) -> Improvement | None:
+_HEDGE_RE = re.compile(
+    r",?\s*\b(?:" + "|".join(re.escape(h) for h in HEDGES if h != "etc") + r")\b,?",
+    re.IGNORECASE,
+)
+_WE_TO_I = (
+    (re.compile(r"\bwe\b"), "I"),
+    (re.compile(r"\bWe\b"), "I"),
+    (re.compile(r"\bour\b"), "my"),
+    (re.compile(r"\bOur\b"), "My"),
+    (re.compile(r"\bus\b"), "me"),
+)
+
+
+def _as_i(sentence: str) -> str:
+    for pattern, replacement in _WE_TO_I:
+        sentence = pattern.sub(replacement, sentence)
+    return sentence
+
+
+def _dehedge(sentence: str) -> str:
+    cleaned = _HEDGE_RE.sub("", sentence)
+    cleaned = re.sub(r"\s{2,}", " ", cleaned).strip(" ,")
+    return cleaned[:1].upper() + cleaned[1:] if cleaned else cleaned
+
+
+def improvements_for(question: Question, evaluation: Evaluation, answer: str) -> list[Improvement]:
+    """Every improvement this answer warrants, most important first.
+
+    Each rewrite starts from the candidate's own sentences and marks what they must supply as a
+    [slot]: we show the shape of a better answer without inventing what they did.
+    """
     text = AnswerText(answer)
     sentences = [s.text for s in text.sentences]
     area = question.competency
     if evaluation.skipped:
-        return Improvement(
-            area=area,
-            advice=f"You skipped “{question.text}”. Prepare one story or explanation for it; "
-            + (f"hint: {question.hint}" if question.hint else "practise it aloud once."),
-        )
+        return [
+            Improvement(
+                area=area,
+                advice=f"You skipped “{question.text}”. Prepare one story or explanation for it; "
+                + (f"hint: {question.hint}" if question.hint else "practise it aloud once."),
+            )
+        ]
+    score = evaluation.score or 0
+    found: list[Improvement] = []
+    relevance = next((c for c in evaluation.criteria if c.criterion == "Relevance"), None)
+    if relevance is not None and relevance.note.startswith("Off the question"):
+        # Rewriting an off-topic answer would polish the wrong thing: point back at the question.
+        return [
+            Improvement(
+                area=area,
+                advice="Answer the question that was asked; the interviewer could not score "
+                "your answer against it.",
+                rewrite=f"[Open with a one-sentence direct answer to: {question.text}]",
+            )
+        ]
     star = evaluation.star
+    if text.word_count < 20:
+        found.append(
+            Improvement(
+                area=area,
+                advice="Give the interviewer enough to score: one real example, what you did, "
+                "and how it ended, in four to six sentences.",
+                rewrite=f"{answer.strip()} [Then: the situation in one sentence; the two or three "
+                "things you did; the result, with a number.]",
+            )
+        )
+    if star is not None and text.first_person == 0 and text.we_count > 0:
+        we_sentence = next(
+            (s for s in sentences if re.search(r"\b(?:we|our)\b", s, re.I)), sentences[0]
+        )
+        found.append(
+            Improvement(
+                area=area,
+                advice="Say what *you* did. Interviewers score your actions, not the team's: "
+                "use “I” for your own part.",
+                rewrite=f"{_as_i(we_sentence)} [Keep “I” only for what was really you.]",
+            )
+        )
     if star is not None and not star.action:
         opener = sentences[0] if sentences else ""
-        return Improvement(
-            area=area,
-            advice="Say what *you* did. Interviewers score your actions, not the team's.",
-            rewrite=f"{opener} I personally [the two or three steps you took, in order].".strip(),
+        found.append(
+            Improvement(
+                area=area,
+                advice="Say what *you* did, step by step: the actions are most of the score.",
+                rewrite=f"{opener} I personally [the two or three steps you took, in order].".strip(),
+            )
         )
     if star is not None and not star.result:
         closer = sentences[-1] if sentences else ""
-        return Improvement(
-            area=area,
-            advice="Finish with the result, measured if you can: time saved, errors cut, "
-            "customers helped, what you learned.",
-            rewrite=f"{closer} As a result, [the outcome, with a number].".strip(),
+        found.append(
+            Improvement(
+                area=area,
+                advice="Finish with the result, measured if you can: time saved, errors cut, "
+                "customers helped, what you learned.",
+                rewrite=f"{closer} As a result, [the outcome, with a number].".strip(),
+            )
         )
-    if evaluation.missed_points and (evaluation.score or 0) < 4:
+    if evaluation.missed_points and score < 4:
         missing = evaluation.missed_points[:2]
-        return Improvement(
-            area=area,
-            advice="Cover what the interviewer listens for: " + "; ".join(missing) + ".",
-            rewrite=(f"{sentences[0]} " if sentences else "")
-            + f"[One sentence on: {missing[0].rstrip('.').lower()}].",
+        found.append(
+            Improvement(
+                area=area,
+                advice="Cover what the interviewer listens for: " + "; ".join(missing) + ".",
+                rewrite=(f"{sentences[0]} " if sentences else "")
+                + f"[One sentence on: {missing[0].rstrip('.').lower()}].",
+            )
         )
-    if not text.numbers and (evaluation.score or 0) < 4:
+    if text.vague_claims and len(text.numbers) < 2 and score < 4.5:
+        claim = text.vague_claims[0].text
+        found.append(
+            Improvement(
+                area=area,
+                advice="Back the claim with a figure: “better” or “a lot” is not evidence.",
+                rewrite=f"{claim.rstrip('.!?')} [by how much: from what to what, over how long].",
+            )
+        )
+    elif not text.numbers and score < 4 and star is not None:
         sentence = sentences[0] if sentences else ""
-        return Improvement(
-            area=area,
-            advice="Make it concrete: a number, a name, a date turns a claim into evidence.",
-            rewrite=f"{sentence} [For example: how much, how many, how fast.]".strip(),
+        found.append(
+            Improvement(
+                area=area,
+                advice="Make it concrete: a number, a name, a date turns a claim into evidence.",
+                rewrite=f"{sentence} [For example: how much, how many, how fast.]".strip(),
+            )
+        )
+    reasoning = next((c for c in evaluation.criteria if c.criterion == "Reasoning"), None)
+    if reasoning is not None and reasoning.score < 3 and sentences:
+        found.append(
+            Improvement(
+                area=area,
+                advice="Say why, not just what: the trade-off and when you would choose otherwise.",
+                rewrite=f"{sentences[0]} I'd choose this because [reason]; the cost is [trade-off], "
+                "and I'd do it differently when [condition].",
+            )
         )
     if text.hedges:
-        return Improvement(
-            area=area,
-            advice="Drop the hedging (" + ", ".join(text.hedges) + "): state what you did "
-            "and what you know plainly.",
+        hedged = next((s for s in sentences if any(h in s.lower() for h in text.hedges)), None)
+        found.append(
+            Improvement(
+                area=area,
+                advice="Drop the hedging (" + ", ".join(text.hedges) + "): state what you did "
+                "and what you know plainly.",
+                rewrite=_dehedge(hedged) if hedged else "",
+            )
         )
-    return None
+    return found
 
 
-def _strength(question: Question, evaluation: Evaluation) -> str | None:
-    if evaluation.score is None or evaluation.score < 3.5:
-        return None
+def _strengths(question: Question, evaluation: Evaluation, answer: str) -> list[str]:
+    """What this answer did well, each with the candidate's own words as proof."""
+    if evaluation.score is None:
+        return []
+    text = AnswerText(answer)
     quote = f" — you said “{evaluation.evidence[0]}”" if evaluation.evidence else ""
-    if evaluation.star is not None and not evaluation.star.missing:
-        what = "a complete STAR story (situation, task, your action, the result)"
-    elif evaluation.covered_points:
-        what = "covered " + ", ".join(p.rstrip(".").lower() for p in evaluation.covered_points[:2])
-    else:
-        what = "a clear, relevant answer"
-    return f"{question.competency}: {what}{quote}"
+    found: list[str] = []
+    if evaluation.score >= 3.5:
+        if evaluation.star is not None and not evaluation.star.missing:
+            what = "a complete STAR story (situation, task, your action, the result)"
+        elif evaluation.covered_points:
+            what = "covered " + ", ".join(
+                p.rstrip(".").lower() for p in evaluation.covered_points[:2]
+            )
+        else:
+            what = "a clear, relevant answer"
+        found.append(f"{question.competency}: {what}{quote}")
+    numbered = next((s.text for s in text.sentences if any(c.isdigit() for c in s.text)), None)
+    if numbered is not None and evaluation.score >= 2.5:
+        found.append(f"{question.competency}: you backed it with a figure — “{numbered}”")
+    return found
 
 
-def build_recap(profile: JobProfile, plan: InterviewPlan, turns: Sequence[Turn]) -> Recap:
+def build_recap(
+    profile: JobProfile,
+    plan: InterviewPlan,
+    turns: Sequence[Turn],
+    *,
+    focusable: Collection[str] | None = None,
+) -> Recap:
+    """The recap; ``focusable`` (casefolded names the planner can serve) keeps ``next_focus`` to
+    entries a "focus" re-plan can act on, so the offered action never silently does nothing."""
     evaluations = final_evaluations(plan, turns)
     answers = answers_by_question(turns)
 
@@ -124,6 +241,13 @@ def build_recap(profile: JobProfile, plan: InterviewPlan, turns: Sequence[Turn])
         score = _round(mean(scores)) if scores else None
         evidence = tuple(q for _, e in items for q in e.evidence[:2])[:3]
         anchor = items[0][0].rubric.anchor_for(score) if score is not None else "Not answered."
+        capped = [e for _, e in items if e.hints_used]
+        if capped:
+            hints = sum(e.hints_used for e in capped)
+            anchor += (
+                f" ({hints} hint(s) used: scored out of {min(e.ceiling for e in capped):g} "
+                "on that question)"
+            )
         competencies.append(
             CompetencyScore(name=name, score=score, evidence=evidence, anchor=anchor)
         )
@@ -132,20 +256,34 @@ def build_recap(profile: JobProfile, plan: InterviewPlan, turns: Sequence[Turn])
     overall = _round(mean(scored)) if scored else None
 
     ranked = sorted(evaluations.items(), key=lambda kv: -(kv[1].score or 0))
-    strengths = [s for i, e in ranked if (s := _strength(plan.questions[i], e)) is not None][:3]
+    strengths: list[str] = []
+    for index, evaluation in ranked:
+        for strength in _strengths(plan.questions[index], evaluation, answers.get(index, "")):
+            area = strength.split(":", 1)[0]
+            if not any(s.startswith(area + ":") for s in strengths):
+                strengths.append(strength)
+    if len(strengths) < 3:
+        # Fewer than three areas shone: a second strength from the same area is still honest.
+        for index, evaluation in ranked:
+            for strength in _strengths(plan.questions[index], evaluation, answers.get(index, "")):
+                if strength not in strengths:
+                    strengths.append(strength)
+    strengths = strengths[:3]
 
+    # Worst answers first; one improvement per area, then a second per area if fewer than three.
+    worst_first = sorted(evaluations.items(), key=lambda kv: (kv[1].score or 0, kv[0]))
+    candidates = [
+        item
+        for index, evaluation in worst_first
+        for item in improvements_for(plan.questions[index], evaluation, answers.get(index, ""))
+    ]
     improvements: list[Improvement] = []
-    seen_areas: set[str] = set()
-    for index, evaluation in sorted(evaluations.items(), key=lambda kv: kv[1].score or 0):
-        question = plan.questions[index]
-        if question.competency in seen_areas:
-            continue
-        item = _improvement(question, evaluation, answers.get(index, ""))
-        if item is not None:
+    for item in candidates:
+        if len(improvements) < 3 and all(i.area != item.area for i in improvements):
             improvements.append(item)
-            seen_areas.add(question.competency)
-        if len(improvements) == 3:
-            break
+    for item in candidates:
+        if len(improvements) < 3 and item not in improvements:
+            improvements.append(item)
 
     all_answers = AnswerText("\n".join(answers.values()))
     technical = profile.technical_skills
@@ -153,12 +291,17 @@ def build_recap(profile: JobProfile, plan: InterviewPlan, turns: Sequence[Turn])
     not_covered = [
         s.name for s in technical if s.name not in covered and s.importance is Importance.REQUIRED
     ]
+
+    def servable(name: str) -> bool:
+        return focusable is None or name.casefold() in focusable
+
     weakest = [
         c.name
         for c in sorted(competencies, key=lambda c: c.score or 0)
-        if c.score is None or c.score < 3.5
+        if (c.score is None or c.score < 3.5) and servable(c.name)
     ][:2]
-    next_focus = tuple(dict.fromkeys([*weakest, *not_covered[:1]]))
+    untested = [s for s in not_covered if servable(s)]
+    next_focus = tuple(dict.fromkeys([*weakest, *untested[:1]]))
 
     return Recap(
         overall=overall,

@@ -38,7 +38,8 @@ _RESULT = re.compile(
     r"\b(?:as a result|resulted|result was|in the end|eventually|outcome|which meant|that meant|"
     r"so that|this (?:led|reduced|increased|improved|saved|cut)|reduc\w*|increas\w*|improv\w*|"
     r"sav(?:ed|ing)|cut (?:the|our)|shipped|launched|delivered|on time|finished|succeeded|"
-    r"learned|learnt|lesson|since then|feedback was|promoted|praised)\b|\d+\s*%",
+    r"learned|learnt|lesson|since then|feedback was|promoted|praised|went (?:down|up)|"
+    r"dropped|fell|fewer|faster|stopped (?:failing|happening))\b|\d+\s*%",
     re.IGNORECASE,
 )
 

@@ -23,7 +23,7 @@ _NUMBER = re.compile(
 _PROPER_NOUN = re.compile(r"(?<![.!?]\s)(?<!^)(?<!\n)\b[A-Z][a-zA-Z0-9+#-]+")
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|my|me|myself)\b", re.IGNORECASE)
 _WE = re.compile(r"\b(?:we|we're|we've|our|us)\b", re.IGNORECASE)
-_HEDGES = (
+HEDGES = (
     "kind of",
     "sort of",
     "stuff",
@@ -37,6 +37,15 @@ _HEDGES = (
     "basically",
     "something like",
     "whatever",
+)
+# Claims of size or success that beg "how much?": vague unless the same sentence has a figure.
+_VAGUE_CLAIM = re.compile(
+    r"\b(?:a lot|lots of|significantly|dramatically|substantially|greatly|hugely|massively|"
+    r"(?:much|way|far|a lot) (?:faster|better|quicker|easier|more|less|fewer|smoother)|"
+    r"huge|massive|improved (?:a lot|things|performance|reliability|quality)|"
+    r"successful(?:ly)?|really well|went well|worked well|"
+    r"a (?:big|huge|major) (?:improvement|difference|impact|win|success))\b",
+    re.IGNORECASE,
 )
 STOPWORDS = frozenset(
     """a an the and or but if then so of to in on at for with from by as is are was were be been
@@ -119,7 +128,14 @@ class AnswerText:
 
     @cached_property
     def hedges(self) -> list[str]:
-        return [h for h in _HEDGES if re.search(rf"\b{re.escape(h)}\b", self.lower)]
+        return [h for h in HEDGES if re.search(rf"\b{re.escape(h)}\b", self.lower)]
+
+    @cached_property
+    def vague_claims(self) -> list[Sentence]:
+        """Sentences that claim size or success without a figure in the same sentence."""
+        return [
+            s for s in self.sentences if _VAGUE_CLAIM.search(s.text) and not _NUMBER.search(s.text)
+        ]
 
     def contains(self, keyword: str) -> bool:
         key = keyword.lower()

@@ -1,16 +1,31 @@
 """JobProfile -> InterviewPlan, offline, from the team's question bank.
 
 The mix follows how real loops are built: engineering roles get technical depth on the job's own
-required skills first, system design from mid-level up and a coding round when the job codes;
-other roles get role-specific questions; everyone gets behavioural questions on the competencies the
-posting asks for. No two questions test the same thing, and randomness (injected) only breaks ties,
-so a retake differs while a replay with the same seed is identical.
+required skills first, system design from mid-level up and a coding walkthrough only when the
+candidate opts in; other roles get role-specific questions; everyone gets behavioural questions on
+the competencies the posting asks for. Randomness (injected) only breaks ties, so a retake differs
+while a replay with the same seed is identical.
+
+"No two questions test the same thing" is enforced with *themes*: every question has a set of theme
+keys (a technical question's skills, a behavioural/scenario/role question's competency, "design",
+"coding"), and a theme may be used once - twice only when the candidate asked to focus on it, since
+depth on one thing is then the point of the plan.
+
+Coding semantics (``PlanOptions.coding``):
+
+- ``"yes"``: include one coding walkthrough (the candidate asked for it, whatever the job says);
+- ``"no"``: never;
+- ``"auto"`` (the default): never *silently*: the plan leaves coding out, and the briefing tells a
+  candidate whose job codes that they can opt in with ``coding=yes`` (see ``coding_offer``).
+  Naming ``coding`` in ``focus`` counts as opting in.
 """
 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from bot.domain import (
     LEVEL_RANK,
@@ -35,6 +50,7 @@ SOFT_TO_COMPETENCY: dict[str, str] = {
     "influenc": "Influence",
     "negotiat": "Influence",
     "problem solving": "Problem Solving",
+    "problem-solving": "Problem Solving",
     "analytical": "Problem Solving",
     "customer": "Customer Focus",
     "time management": "Prioritisation",
@@ -63,6 +79,11 @@ DEFAULT_COMPETENCIES = (
     "Customer Focus",
     "Leadership",
 )
+# Section order in the finished plan: warm up, then depth, then the big open questions, then close.
+# Non-engineering plans put the role-specific questions before the technical ones.
+SECTIONS = ("opener", "technical", "role", "more", "scenario", "design", "coding", "closing")
+_CODING_WORDS = frozenset({"coding", "code", "coding walkthrough", "algorithms"})
+_DESIGN_WORDS = frozenset({"system design", "design", "architecture"})
 
 
 def target_difficulty(profile: JobProfile) -> int:
@@ -74,41 +95,141 @@ def _level_ok(question: Question, profile: JobProfile) -> bool:
     return not question.levels or profile.level in question.levels
 
 
+def themes(question: Question) -> frozenset[str]:
+    """What a question tests; two questions sharing a theme test the same thing."""
+    if question.type is QuestionType.TECHNICAL:
+        return frozenset(f"skill:{s.casefold()}" for s in question.skills) or frozenset(
+            {f"competency:{question.competency.casefold()}"}
+        )
+    if question.type is QuestionType.SYSTEM_DESIGN:
+        return frozenset({"design"})
+    if question.type is QuestionType.CODING:
+        return frozenset({"coding"})
+    return frozenset({f"competency:{question.competency.casefold()}"})
+
+
+def is_engineering(profile: JobProfile) -> bool:
+    """Engineering loop (technical depth, design, coding offer) vs a role-specific loop."""
+    return profile.role_family in ENGINEERING_FAMILIES or (
+        profile.role_family == "general" and profile.coding_required
+    )
+
+
+def wants_coding(profile: JobProfile, options: PlanOptions) -> bool:
+    """Only an explicit opt-in adds coding: ``coding="yes"`` or "coding" named in ``focus``."""
+    if options.coding == "no":
+        return False
+    return options.coding == "yes" or any(f.casefold() in _CODING_WORDS for f in options.focus)
+
+
+def coding_offer(profile: JobProfile, options: PlanOptions) -> bool:
+    """True when the job codes but the plan has no coding round: the briefing should offer one."""
+    return (
+        profile.coding_required and options.coding == "auto" and not wants_coding(profile, options)
+    )
+
+
+@dataclass
+class _Draft:
+    """A plan under construction: what is chosen, and which themes are spent."""
+
+    profile: JobProfile
+    rng: random.Random
+    allowance: dict[str, int]
+    used_ids: set[str] = field(default_factory=set)
+    theme_use: Counter[str] = field(default_factory=Counter)
+    sections: dict[str, list[Question]] = field(
+        default_factory=lambda: {name: [] for name in SECTIONS}
+    )
+
+    def fits(self, question: Question) -> bool:
+        if question.id in self.used_ids:
+            return False
+        return all(self.theme_use[t] < self.allowance.get(t, 1) for t in themes(question))
+
+    def pick(self, candidates: Iterable[Question]) -> Question | None:
+        """The best-fitting unused question: right level, closest difficulty, then chance."""
+        pool = [q for q in candidates if self.fits(q)]
+        if not pool:
+            return None
+        target = target_difficulty(self.profile)
+        pool.sort(
+            key=lambda q: (
+                not _level_ok(q, self.profile),
+                abs(q.difficulty - target),
+                self.rng.random(),
+            )
+        )
+        return pool[0]
+
+    def take(self, section: str, question: Question | None) -> bool:
+        if question is None:
+            return False
+        self.used_ids.add(question.id)
+        self.theme_use.update(themes(question))
+        self.sections[section].append(question)
+        return True
+
+    @property
+    def count(self) -> int:
+        return sum(len(v) for v in self.sections.values())
+
+
 class Planner:
     def __init__(self, bank: QuestionBank) -> None:
         self.bank = bank
+        self._technical = bank.of_type(QuestionType.TECHNICAL)
+        self._tech_skills = {s.casefold(): s for q in self._technical for s in q.skills}
+        self._competencies = {
+            q.competency.casefold(): q.competency
+            for q in bank.questions
+            if q.type in (QuestionType.BEHAVIOURAL, QuestionType.SCENARIO, QuestionType.ROLE)
+        }
 
-    def _pick(
-        self,
-        candidates: Iterable[Question],
-        profile: JobProfile,
-        used: set[str],
-        rng: random.Random,
-    ) -> Question | None:
-        target = target_difficulty(profile)
-        pool = [q for q in candidates if q.id not in used]
-        if not pool:
-            return None
-        fitting = [q for q in pool if _level_ok(q, profile)] or pool
-        fitting.sort(key=lambda q: (abs(q.difficulty - target), rng.random()))
-        return fitting[0]
+    # ------------------------------------------------------------------ focus
+    def focus_skills(self, focus: Sequence[str]) -> list[str]:
+        """Focus entries that name a skill the bank has technical questions for (bank spelling)."""
+        return list(
+            dict.fromkeys(
+                self._tech_skills[f.casefold()] for f in focus if f.casefold() in self._tech_skills
+            )
+        )
 
-    def _skill_order(self, profile: JobProfile, focus: Sequence[str]) -> list[str]:
+    def focus_competencies(self, focus: Sequence[str]) -> list[str]:
+        return list(
+            dict.fromkeys(
+                self._competencies[f.casefold()]
+                for f in focus
+                if f.casefold() in self._competencies
+            )
+        )
+
+    def focusable(self) -> frozenset[str]:
+        """Every focus entry (casefolded) this bank can build questions for."""
+        return frozenset(
+            _CODING_WORDS | _DESIGN_WORDS | set(self._tech_skills) | set(self._competencies)
+        )
+
+    def unknown_focus(self, focus: Sequence[str]) -> list[str]:
+        """Focus entries the bank cannot serve, so a caller can say so instead of ignoring them."""
+        known = self.focusable()
+        return [f for f in focus if f.casefold() not in known]
+
+    # ------------------------------------------------------------------ ordering
+    def skill_order(self, profile: JobProfile, focus: Sequence[str] = ()) -> list[str]:
+        """Focus skills, then required, preferred, mentioned - each in posting order."""
         rank = {Importance.REQUIRED: 0, Importance.PREFERRED: 1, Importance.MENTIONED: 2}
         skills = sorted(
             (s for s in profile.skills if s.kind is not SkillKind.SOFT),
             key=lambda s: (rank[s.importance], s.start),
         )
-        names = [
-            f
-            for f in focus
-            if any(q.type is QuestionType.TECHNICAL for q in self.bank.for_skill(f))
-        ]
-        names += [s.name for s in skills]
+        names = self.focus_skills(focus)
+        names += [self._tech_skills.get(s.name.casefold(), s.name) for s in skills]
         return list(dict.fromkeys(names))
 
-    def _competency_order(self, profile: JobProfile, focus: Sequence[str]) -> list[str]:
-        wanted: list[str] = [f for f in focus if f in DEFAULT_COMPETENCIES]
+    def competency_order(self, profile: JobProfile, focus: Sequence[str] = ()) -> list[str]:
+        """Focus competencies, then those the posting's soft skills ask for, then the defaults."""
+        wanted: list[str] = self.focus_competencies(focus)
         for skill in profile.soft_skills:
             lowered = skill.name.lower()
             for cue, competency in SOFT_TO_COMPETENCY.items():
@@ -117,108 +238,95 @@ class Planner:
         wanted.extend(DEFAULT_COMPETENCIES)
         return list(dict.fromkeys(wanted))
 
+    def _technical_for(self, skill: str) -> list[Question]:
+        wanted = skill.casefold()
+        return [q for q in self._technical if any(s.casefold() == wanted for s in q.skills)]
+
+    # ------------------------------------------------------------------ plan
     def plan(
         self, profile: JobProfile, options: PlanOptions, rng: random.Random | None = None
     ) -> InterviewPlan:
         rng = rng or random.Random(0)
         total = options.question_count
         focus = options.focus
+        focus_skills = self.focus_skills(focus)
+        focus_comps = self.focus_competencies(focus)
+        allowance = {f"skill:{s.casefold()}": 2 for s in focus_skills}
+        allowance.update({f"competency:{c.casefold()}": 2 for c in focus_comps})
+        draft = _Draft(profile, rng, allowance)
+        engineering = is_engineering(profile)
         rank = LEVEL_RANK[profile.level]
-        engineering = profile.role_family in ENGINEERING_FAMILIES or profile.coding_required
-        used: set[str] = set()
-        chosen: dict[str, list[Question]] = {
-            k: [] for k in ("opener", "core", "scenario", "design", "coding", "closing")
-        }
-
-        def take(section: str, question: Question | None) -> bool:
-            if question is None:
-                return False
-            used.add(question.id)
-            chosen[section].append(question)
-            return True
-
-        competencies = self._competency_order(profile, focus)
-        behavioural_used: set[str] = set()
-
-        def take_behavioural(section: str) -> bool:
-            for competency in competencies:
-                if competency in behavioural_used:
-                    continue
-                pool = [
-                    q
-                    for q in self.bank.of_type(QuestionType.BEHAVIOURAL)
-                    if q.competency == competency
-                ]
-                if take(section, self._pick(pool, profile, used, rng)):
-                    behavioural_used.add(competency)
-                    return True
-            return False
-
-        take_behavioural("opener")
-
-        wants_coding = options.coding == "yes" or (
-            options.coding == "auto" and profile.coding_required
-        )
-        if engineering and wants_coding and total >= 5:
-            take("coding", self._pick(self.bank.of_type(QuestionType.CODING), profile, used, rng))
-        if engineering and rank >= 2 and total >= 5:
-            design_pool = self.bank.of_type(QuestionType.SYSTEM_DESIGN)
-            job_skills = set(profile.skill_names())
-            preferred = [q for q in design_pool if job_skills & set(q.skills)] or design_pool
-            take("design", self._pick(preferred, profile, used, rng))
-        if total >= 8:
-            take(
-                "scenario", self._pick(self.bank.of_type(QuestionType.SCENARIO), profile, used, rng)
-            )
-
-        closing_slots = 1 if total >= 5 else 0
-        core_slots = (
-            total
-            - 1
-            - closing_slots
-            - sum(len(chosen[k]) for k in ("coding", "design", "scenario"))
-        )
-
         role_pool = [
             q
             for q in self.bank.of_type(QuestionType.ROLE)
             if profile.role_family in q.role_families
         ]
-        if not engineering and role_pool:
-            role_slots = max(1, (core_slots + 1) // 2)
-            role_competencies: set[str] = set()
-            for _ in range(role_slots):
-                fresh = [q for q in role_pool if q.competency not in role_competencies] or role_pool
-                question = self._pick(fresh, profile, used, rng)
-                if not take("core", question):
+        skills = self.skill_order(profile, focus)
+        # Skills the bank can actually test, in priority order.
+        testable = [s for s in skills if self._technical_for(s)]
+
+        # --- fixed rounds: coding (opt-in only) and system design (mid+ engineering or asked for)
+        if wants_coding(profile, options):
+            draft.take("coding", draft.pick(self.bank.of_type(QuestionType.CODING)))
+        design_asked = any(f.casefold() in _DESIGN_WORDS for f in focus)
+        if (engineering and rank >= 2) or design_asked:
+            design_pool = self.bank.of_type(QuestionType.SYSTEM_DESIGN)
+            job_skills = {s.casefold() for s in skills}
+            matching = [q for q in design_pool if job_skills & {s.casefold() for s in q.skills}]
+            draft.take("design", draft.pick(matching) or draft.pick(design_pool))
+
+        # --- how many of each kind the remaining slots hold
+        behavioural_slots = 1 if total < 8 else 2 if total < 12 else 3
+        scenario_slots = 0 if total < 8 else 1 if total < 12 else 2
+        remaining = total - draft.count
+        if engineering:
+            role_slots = 0
+            technical_slots = max(0, remaining - behavioural_slots - scenario_slots)
+        else:
+            role_slots = min(len(role_pool), (total + 1) // 2) if role_pool else 0
+            technical_slots = min(len(testable), 1 if total < 8 else 2 if total < 12 else 3)
+            technical_slots = max(technical_slots, min(len(focus_skills) * 2, remaining))
+            if not role_pool:
+                scenario_slots += 1
+        technical_slots = min(technical_slots, max(0, remaining - 1))
+
+        # --- technical: focus skills (twice), then required before preferred before mentioned
+        for skill in testable:
+            repeats = 2 if skill in focus_skills else 1
+            for _ in range(repeats):
+                if len(draft.sections["technical"]) >= technical_slots:
                     break
-                assert question is not None
-                role_competencies.add(question.competency)
+                draft.take("technical", draft.pick(self._technical_for(skill)))
 
-        tested_skills: set[str] = set()
-        for skill in self._skill_order(profile, focus):
-            if len(chosen["core"]) >= core_slots:
+        # --- role-specific: focus competencies first, then one per competency
+        competencies = self.competency_order(profile, focus)
+        focus_keys = {c.casefold() for c in focus_comps}
+        focused_role = [q for q in role_pool if q.competency.casefold() in focus_keys]
+        for _ in range(role_slots):
+            if not draft.take("role", draft.pick(focused_role) or draft.pick(role_pool)):
                 break
-            if skill in tested_skills:
-                continue
-            pool = [q for q in self.bank.for_skill(skill) if q.type is QuestionType.TECHNICAL]
-            question = self._pick(pool, profile, used, rng)
-            if take("core", question):
-                assert question is not None
-                tested_skills.update(question.skills)
 
-        while len(chosen["core"]) < core_slots and take_behavioural("core"):
-            pass
-        if closing_slots:
-            take_behavioural("closing")
+        # --- scenario and behavioural by competency priority; the rest fills with behavioural
+        def by_competency(kind: QuestionType, section: str) -> bool:
+            pool = self.bank.of_type(kind)
+            for competency in competencies:
+                candidates = [q for q in pool if q.competency == competency]
+                if draft.take(section, draft.pick(candidates)):
+                    return True
+            return draft.take(section, draft.pick(pool))
 
-        ordered = [
-            q
-            for section in ("opener", "core", "scenario", "design", "coding", "closing")
-            for q in chosen[section]
-        ]
-        if len(ordered) < total:
-            extra = [q for q in self.bank.of_type(QuestionType.SCENARIO) if q.id not in used]
-            rng.shuffle(extra)
-            ordered[-1:-1] = extra[: total - len(ordered)]
+        by_competency(QuestionType.BEHAVIOURAL, "opener")
+        for _ in range(scenario_slots):
+            by_competency(QuestionType.SCENARIO, "scenario")
+        while draft.count < total - 1:
+            # Unfilled technical or role slots become behavioural, then scenario, questions.
+            if not by_competency(QuestionType.BEHAVIOURAL, "more") and not by_competency(
+                QuestionType.SCENARIO, "more"
+            ):
+                break
+        if draft.count < total and not by_competency(QuestionType.BEHAVIOURAL, "closing"):
+            by_competency(QuestionType.SCENARIO, "closing")
+
+        order = SECTIONS if engineering else ("opener", "role", *SECTIONS[1:2], *SECTIONS[3:])
+        ordered = [q for section in order for q in draft.sections[section]]
         return InterviewPlan(questions=tuple(ordered[:total]), options=options)
