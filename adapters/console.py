@@ -18,7 +18,9 @@ from typing import TextIO
 
 from rich.console import Console
 
+from bot.domain import Recap
 from bot.engine import InterviewEngine
+from bot.evaluation.chart import competency_chart
 from bot.events import (
     Command,
     ConversationRef,
@@ -40,6 +42,7 @@ ALIASES = {
     "again": Command.REPEAT,
     "continue": Command.RESUME,
 }
+CONFIGURE_WORDS = ("coding", "length", "focus")
 TERMINATOR = "END"
 
 
@@ -71,6 +74,8 @@ def parse_command(line: str) -> tuple[Command, str] | None:
         return None
     word, _, rest = stripped[1:].partition(" ")
     word = word.lower()
+    if word in CONFIGURE_WORDS:
+        return Command.CONFIGURE, f"{word} {rest.strip()}"
     command = COMMANDS.get(word) or ALIASES.get(word)
     if command is None:
         return None
@@ -134,6 +139,7 @@ class ConsoleAdapter:
     out: Console
     conversation: ConversationRef = CONVERSATION
     capabilities: Capabilities = CONSOLE_CAPABILITIES
+    chart_dir: Path | None = None
 
     # ------------------------------------------------------------------ rendering
     def render(self, replies: Sequence[Reply]) -> None:
@@ -161,22 +167,32 @@ class ConsoleAdapter:
         with self.out.status("Working…"):
             replies = await self.engine.handle(event)
         self.render(replies)
+        await self.write_charts(replies)
         return replies
+
+    async def write_charts(self, replies: Sequence[Reply]) -> None:
+        """The recap's competency chart as a PNG next to the database; prints where it went."""
+        for reply in replies:
+            if reply.recap is None or self.chart_dir is None:
+                continue
+            path = self.chart_dir / f"recap-{reply.session_id}.png"
+            written = await asyncio.to_thread(_write_chart, reply.recap, path)
+            if written:
+                self.out.print(f"Chart: {path}", markup=False)
 
     def event_for(self, text: str) -> IncomingEvent:
         parsed = parse_command(text)
         if parsed is not None:
             command, rest = parsed
+            if command is Command.CONFIGURE:
+                key, _, value = rest.partition(" ")
+                return IncomingEvent.do(self.user, self.conversation, command, **{key: value})
             return IncomingEvent.do(self.user, self.conversation, command, rest)
         return IncomingEvent.say(self.user, self.conversation, text)
 
     async def start(self, jd_path: Path, options: dict[str, str]) -> list[Reply]:
         try:
-            job = from_path(
-                jd_path,
-                max_bytes=self.engine.limits.max_jd_bytes,
-                max_chars=self.engine.limits.max_jd_chars,
-            )
+            job = from_path(jd_path, limits=self.engine.limits.intake)
         except IntakeError as exc:
             error = Reply(ReplyKind.ERROR, str(exc))
             self.render([error])
@@ -298,14 +314,23 @@ class ConsoleAdapter:
                 )
             if not replies or replies[-1].kind is ReplyKind.ERROR:
                 return 1
-            self.out.print("Press Enter to begin, or type /cancel.", style="dim")
-            first = await lines.readline()
-            if first is None:
-                return self._saved()
-            command = parse_command(first)
-            if command is not None and command[0] is Command.CANCEL:
-                await self.dispatch(self.event_for(first))
-                return 0
+            while True:
+                self.out.print(
+                    "Press Enter to begin (or /coding yes, /length long, /focus SKILL, /cancel).",
+                    style="dim",
+                    markup=False,
+                )
+                first = await lines.readline()
+                if first is None:
+                    return self._saved()
+                command = parse_command(first)
+                if command is not None and command[0] is Command.CANCEL:
+                    await self.dispatch(self.event_for(first))
+                    return 0
+                if command is not None and command[0] is Command.CONFIGURE:
+                    await self.dispatch(self.event_for(first))
+                    continue
+                break
             await self.dispatch(IncomingEvent.do(self.user, self.conversation, Command.BEGIN))
         while True:
             block = await self.read_block(lines)
@@ -322,6 +347,15 @@ class ConsoleAdapter:
             "\nYour interview is saved. Continue it with: interview-bot console --resume"
         )
         return 0
+
+
+def _write_chart(recap: Recap, path: Path) -> bool:
+    png = competency_chart(recap)
+    if png is None:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(png)
+    return True
 
 
 def write_json(record: SessionRecord, path: Path) -> None:

@@ -8,13 +8,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.analysis import analyse, load_taxonomy
-from bot.brain import OfflineBrain
+from bot.brain import Brain, OfflineBrain
 from bot.domain import JobProfile
 from bot.engine import EngineLimits, InterviewEngine
+from bot.intake import IntakeLimits
 from bot.planning.bank import load_bank
 from bot.planning.planner import Planner
 from bot.settings import Settings
 from bot.store.sqlite import SQLiteStore
+
+log = logging.getLogger(__name__)
 
 
 def configure_logging(settings: Settings) -> None:
@@ -29,6 +32,32 @@ async def analyse_off_loop(text: str) -> JobProfile:
     return await asyncio.to_thread(analyse, text)
 
 
+def build_brain(settings: Settings) -> Brain:
+    """The offline brain, wrapped by ``LLMBrain`` when an endpoint is configured.
+
+    ``bot.llm`` imports ``openai`` only inside ``build_brain``, so with nothing configured the
+    ``llm`` extra need not be installed; if it is missing while configured, say so and stay offline.
+    """
+    offline = OfflineBrain(analyse_off_loop, Planner(load_bank()))
+    from bot.llm import llm_configured
+
+    if not llm_configured(settings):
+        return offline
+    try:
+        from bot.llm import build_brain as build_llm_brain
+
+        brain = build_llm_brain(settings, offline)
+    except ImportError as exc:
+        log.warning("LLM configured but the llm extra is not installed (%s); staying offline", exc)
+        return offline
+    log.info(
+        "LLM interviewer: model %s at %s",
+        brain.client.model or "(server default)",
+        settings.llm_base_url or "the default OpenAI endpoint",
+    )
+    return brain
+
+
 @asynccontextmanager
 async def build_engine(settings: Settings) -> AsyncIterator[InterviewEngine]:
     """An engine over an open store; the store is closed when the block exits, even on error."""
@@ -36,16 +65,19 @@ async def build_engine(settings: Settings) -> AsyncIterator[InterviewEngine]:
     await store.open()
     # Load the taxonomy now, off the loop, so the first user does not wait for it.
     await asyncio.to_thread(load_taxonomy)
+    brain = build_brain(settings)
     try:
         engine = InterviewEngine(
             store,
-            OfflineBrain(analyse_off_loop, Planner(load_bank())),
+            brain,
             limits=EngineLimits(
-                max_jd_bytes=settings.max_jd_bytes,
-                max_jd_chars=settings.max_jd_chars,
                 max_answer_chars=settings.max_answer_chars,
+                intake=IntakeLimits.from_settings(settings),
             ),
         )
         yield engine
     finally:
+        closer = getattr(brain, "aclose", None)
+        if closer is not None:
+            await closer()
         await store.close()

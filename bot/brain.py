@@ -109,7 +109,7 @@ class OfflineBrain:
         )
 
     async def recap(self, profile: JobProfile, plan: InterviewPlan, turns: Sequence[Turn]) -> Recap:
-        return build_recap(profile, plan, turns)
+        return build_recap(profile, plan, turns, focusable=self.planner.focusable())
 
     async def usage_note(self, session_id: str) -> str:
         return ""

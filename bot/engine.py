@@ -14,7 +14,7 @@ import random
 import re
 import uuid
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -22,7 +22,8 @@ from bot.brain import AnswerContext, Brain
 from bot.domain import PlanOptions, Question, Turn
 from bot.evaluation.scoring import skipped
 from bot.events import Command, ConversationRef, EventKind, IncomingEvent, Reply, ReplyKind
-from bot.intake import IntakeError, JobText, from_bytes, from_text
+from bot.intake import IntakeError, IntakeLimits, JobText, from_bytes, from_text
+from bot.planning.planner import coding_offer
 from bot.ports import Clock, SessionRecord, Store
 from bot.render import profile_summary, question_header, recap_text
 
@@ -63,6 +64,7 @@ TRANSITIONS: dict[tuple[State, Command], str] = {
     (State.BRIEFING, Command.END): "_cancel",
     (State.BRIEFING, Command.STATUS): "_status",
     (State.BRIEFING, Command.RESUME): "_show_briefing",
+    (State.BRIEFING, Command.CONFIGURE): "_configure",
     (State.PAUSED, Command.RESUME): "_resume",
     (State.PAUSED, Command.ANSWER): "_answer_while_paused",
     (State.PAUSED, Command.END): "_end",
@@ -98,9 +100,8 @@ class SystemClock:
 
 @dataclass(frozen=True, slots=True)
 class EngineLimits:
-    max_jd_bytes: int = 2 * 1024 * 1024
-    max_jd_chars: int = 60_000
     max_answer_chars: int = 20_000
+    intake: IntakeLimits = IntakeLimits()  # noqa: RUF009 - frozen, so one shared default is safe
 
 
 def _new_id() -> str:
@@ -196,18 +197,41 @@ class InterviewEngine:
 
     def _summary_reply(self, session: SessionRecord) -> Reply:
         total = len(session.plan.questions)
-        text = (
-            "Here's what I read in the job description:\n"
-            + profile_summary(session.profile, total)
-            + "\n\nReady? Begin when you are (/begin), or /cancel."
+        options = session.plan.options
+        choices = ["begin"]
+        lines = [
+            "Here's what I read in the job description:",
+            profile_summary(session.profile, total, plan=session.plan),
+            "",
+        ]
+        if coding_offer(session.profile, options):
+            choices.append("coding")
+            lines.append("This job writes code: add a coding round with /coding yes.")
+        choices += ["length", "cancel"]
+        lines.append(
+            f"Length: {options.length} (/length short|standard|long). "
+            "Ready? Begin when you are (/begin), or /cancel."
         )
         return Reply(
             ReplyKind.SUMMARY,
-            text,
+            "\n".join(lines),
             session_id=session.id,
             question_total=total,
             profile=session.profile,
-            choices=("begin", "cancel"),
+            choices=tuple(choices),
+        )
+
+    @staticmethod
+    def _options(values: Mapping[str, str], base: PlanOptions | None = None) -> PlanOptions:
+        """Plan options from adapter strings; unknown keys are ignored, bad values raise."""
+        current = base or PlanOptions()
+        focus = values.get("focus")
+        return PlanOptions(
+            length=values.get("length", current.length),
+            coding=values.get("coding", current.coding),
+            focus=tuple(f.strip() for f in focus.split(",") if f.strip())
+            if focus is not None
+            else current.focus,
         )
 
     def _rng(self, session_id: str, *salt: object) -> random.Random:
@@ -216,24 +240,16 @@ class InterviewEngine:
     def _intake(self, event: IncomingEvent) -> JobText:
         if event.attachment is not None:
             return from_bytes(
-                event.attachment.filename,
-                event.attachment.data,
-                max_bytes=self.limits.max_jd_bytes,
-                max_chars=self.limits.max_jd_chars,
+                event.attachment.filename, event.attachment.data, limits=self.limits.intake
             )
-        return from_text(event.text, max_chars=self.limits.max_jd_chars)
+        return from_text(event.text, limits=self.limits.intake)
 
     # ------------------------------------------------------------------ handlers
     async def _start(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
         try:
-            job = self._intake(event)
-            options = PlanOptions(
-                length=event.options.get("length", "standard"),
-                coding=event.options.get("coding", "auto"),
-                focus=tuple(
-                    f.strip() for f in event.options.get("focus", "").split(",") if f.strip()
-                ),
-            )
+            # Parsing may spawn an extraction worker and wait for it: keep it off the loop.
+            job = await asyncio.to_thread(self._intake, event)
+            options = self._options(event.options)
         except IntakeError as exc:
             return [Reply(ReplyKind.ERROR, str(exc))]
         except ValueError as exc:
@@ -287,6 +303,26 @@ class InterviewEngine:
         self, event: IncomingEvent, session: SessionRecord | None
     ) -> list[Reply]:
         assert session is not None
+        return [self._summary_reply(session)]
+
+    async def _configure(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
+        """Change length, coding or focus during the briefing: re-plan and show the summary."""
+        assert session is not None
+        try:
+            options = self._options(event.options, session.plan.options)
+        except ValueError:
+            return [
+                Reply(
+                    ReplyKind.ERROR,
+                    "Options: length short|standard|long, coding yes|no|auto, focus A,B.",
+                    session_id=session.id,
+                )
+            ]
+        session.plan = await self.brain.plan(
+            session.profile, options, self._rng(session.id, "plan", options.model_dump_json())
+        )
+        session.updated_at = self.clock.now()
+        await self.store.replace_plan(session)
         return [self._summary_reply(session)]
 
     async def _begin(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:

@@ -58,6 +58,7 @@ class Command(StrEnum):
     END = "end"
     STATUS = "status"
     CANCEL = "cancel"
+    CONFIGURE = "configure"
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,19 +39,36 @@ class ChatMessage:
 
 @dataclass(frozen=True, slots=True)
 class LLMResult:
+    """One completion. ``refusal`` is set when the model declined (nothing to parse or repair)."""
+
     text: str
     model: str = "offline"
     prompt_tokens: int = 0
     completion_tokens: int = 0
     latency_ms: float = 0.0
+    finish_reason: str = ""
+    refusal: str = ""
+    attempts: int = 1
 
 
 class LLMClient(Protocol):
+    """A chat-completion endpoint. ``schema`` asks for JSON matching it (JSON Schema dict);
+    ``tag`` names the prompt and its version for logs and usage accounting."""
+
+    model: str
+
     async def complete(
-        self, messages: Sequence[ChatMessage], schema: dict[str, object] | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        schema: dict[str, object] | None = None,
+        *,
+        tag: str = "",
+        max_tokens: int | None = None,
     ) -> LLMResult: ...
 
-    def stream(self, messages: Sequence[ChatMessage]) -> AsyncIterator[str]: ...
+    def stream(self, messages: Sequence[ChatMessage], *, tag: str = "") -> AsyncIterator[str]: ...
+
+    async def aclose(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,20 +104,35 @@ class TextToSpeech(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class RunLimits:
+    """Limits for one sandboxed run (the run step; compile steps use per-language limits).
+
+    ``wall_seconds`` and ``cpu_seconds`` are scaled by a language's time factor (the JVM needs
+    longer to start); ``memory_mb`` is the program's heap/address-space budget.
+    """
+
     wall_seconds: float = 5.0
     cpu_seconds: float = 4.0
     memory_mb: int = 256
     output_bytes: int = 64 * 1024
+    file_bytes: int = 16 * 1024 * 1024
+    open_files: int = 64
+    processes: int | None = None  # None: the language's default (threads count too)
 
 
 @dataclass(frozen=True, slots=True)
 class RunResult:
+    """What happened to one run. ``status`` is one of ok, runtime_error, timeout, memory,
+    output_limit, compile_error, refused; ``exit_code`` is the program's (128+n for signal n)."""
+
     status: str
     exit_code: int | None
     stdout: str = ""
     stderr: str = ""
     wall_ms: float = 0.0
     cpu_ms: float = 0.0
+    compile_ms: float = 0.0
+    language: str = ""
+    truncated: bool = False
 
 
 class CodeRunner(Protocol):
@@ -140,6 +172,10 @@ class Store(Protocol):
 
     async def save_progress(self, record: SessionRecord, new_turn: Turn | None = None) -> None:
         """Persist state and (optionally) one new/updated turn in a single transaction."""
+        ...
+
+    async def replace_plan(self, record: SessionRecord) -> None:
+        """Store a new plan for a session still in its briefing (options changed)."""
         ...
 
     async def load_session(self, session_id: str) -> SessionRecord | None: ...

@@ -78,6 +78,9 @@ def test_scripted_interview_produces_the_documented_json(tmp_path: Path) -> None
             assert quote in answers
     assert report["overall"] is not None and 1 <= report["overall"] <= 5
     assert report["state"] == "finished"
+    chart = tmp_path / "data" / "charts" / f"recap-{report['session_id']}.png"
+    assert f"Chart: {chart}" in result.stdout
+    assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
 def test_answers_file_running_out_ends_with_a_recap(tmp_path: Path) -> None:

@@ -223,3 +223,22 @@ async def test_replay_is_deterministic(tmp_path: Path, bank: QuestionBank) -> No
         await store.close()
     assert transcripts[0] == transcripts[1]
     assert len(transcripts[0]) >= 5
+
+
+async def test_briefing_options_replan_the_same_session(engine: InterviewEngine) -> None:
+    replies = await engine.handle(start_event(coding="auto"))
+    summary = replies[-1]
+    assert "coding" in summary.choices, "the job codes: the briefing offers a coding round"
+    session_id = summary.session_id
+    replies = await engine.handle(
+        IncomingEvent.do(USER, CONV, Command.CONFIGURE, coding="yes", length="long")
+    )
+    assert replies[-1].kind is ReplyKind.SUMMARY and replies[-1].session_id == session_id
+    record = await engine.store.load_session(session_id)
+    assert record is not None
+    assert len(record.plan.questions) == 12
+    assert any(q.type.value == "coding" for q in record.plan.questions)
+    bad = await engine.handle(IncomingEvent.do(USER, CONV, Command.CONFIGURE, length="huge"))
+    assert bad[-1].kind is ReplyKind.ERROR
+    begun = await engine.handle(IncomingEvent.do(USER, CONV, Command.BEGIN))
+    assert begun[-1].question_total == 12

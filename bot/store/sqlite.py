@@ -177,6 +177,13 @@ class SQLiteStore:
             await self.db.rollback()
             raise
 
+    async def replace_plan(self, record: SessionRecord) -> None:
+        await self.db.execute(
+            "UPDATE sessions SET plan_json = ?, updated_at = ? WHERE id = ?",
+            (record.plan.model_dump_json(), record.updated_at, record.id),
+        )
+        await self.db.commit()
+
     def _record_from_row(
         self, row: sqlite3.Row | tuple[Any, ...], turns: list[Turn]
     ) -> SessionRecord:
