@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.setup-done
 EXTRAS  ?= dev
 
-.PHONY: run test setup lint typecheck unit bench clean-venv
+.PHONY: run test setup lint typecheck unit bench discord doctor clean-venv
 
 $(STAMP): pyproject.toml scripts/setup.sh scripts/system-packages.txt
 	VENV=$(VENV) EXTRAS=$(EXTRAS) bash scripts/setup.sh
@@ -15,6 +15,12 @@ setup: $(STAMP)
 
 run: setup
 	$(BIN)/interview-bot console
+
+discord: setup
+	$(BIN)/interview-bot discord
+
+doctor: setup
+	$(BIN)/interview-bot doctor
 
 lint: setup
 	$(BIN)/ruff check .

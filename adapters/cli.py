@@ -21,7 +21,7 @@ from adapters.console import ConsoleAdapter, console_user, samples, split_answer
 from bot.analysis import analyse
 from bot.app import build_engine, configure_logging
 from bot.events import Command, IncomingEvent, ReplyKind
-from bot.intake import IntakeError, from_path
+from bot.intake import IntakeError, IntakeLimits, from_path
 from bot.render import profile_summary
 from bot.report import profile_json
 from bot.settings import Settings, SettingsError, load_settings
@@ -55,7 +55,38 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--json", action="store_true", help="print the profile as JSON")
 
     sub.add_parser("samples", help="list the bundled sample job descriptions")
+    sub.add_parser("discord", help="run the Discord bot (needs DISCORD_TOKEN; see README)")
+    sub.add_parser("doctor", help="show which LLM, speech, sandbox and data the bot would use")
+    _sandbox_parsers(sub)
     return parser
+
+
+def _sandbox_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """run-code and judge (issue #7): the sandbox from the command line."""
+    run_code = sub.add_parser("run-code", help="run a program in the code sandbox")
+    run_code.add_argument("file", type=Path)
+    run_code.add_argument("--language", help="python, javascript, cpp, java, go, rust")
+    run_code.add_argument("--stdin", type=Path, help="file to feed on standard input")
+    run_code.add_argument("--json", action="store_true", help="print the result as JSON")
+    judge = sub.add_parser("judge", help="judge a solution against a coding exercise's tests")
+    judge.add_argument("file", type=Path)
+    judge.add_argument("--exercise", required=True, help="exercise id (data/exercises)")
+    judge.add_argument("--language", help="override the language guessed from the extension")
+    judge.add_argument("--json", action="store_true", help="print the verdict as JSON")
+
+
+def _sandbox_command(args: argparse.Namespace, out: Console) -> int:
+    """Exit 0 when the sandbox worked (whatever the program did), 1 bad input, 2 refused."""
+    from bot.sandbox import commands
+
+    if args.command == "run-code":
+        code, data = asyncio.run(commands.run_code(args.file, args.language, args.stdin))
+        text = commands.dumps(data) if args.json else commands.render_run(data)
+    else:
+        code, data = asyncio.run(commands.judge_file(args.file, args.exercise, args.language))
+        text = commands.dumps(data) if args.json else commands.render_verdict(data)
+    out.print(text, markup=False, highlight=False)
+    return code
 
 
 def _sample_path(name: str) -> Path:
@@ -72,7 +103,9 @@ async def _console(args: argparse.Namespace, settings: Settings, out: Console) -
         options["focus"] = args.focus
     jd_path = _sample_path(args.sample) if args.sample else args.jd
     async with build_engine(settings) as engine:
-        adapter = ConsoleAdapter(engine, console_user(args.user), out)
+        adapter = ConsoleAdapter(
+            engine, console_user(args.user), out, chart_dir=settings.data_dir / "charts"
+        )
         if args.answers is not None:
             if jd_path is None and not args.resume:
                 out.print("Scripted mode needs --jd FILE or --sample NAME (or --resume).")
@@ -105,7 +138,7 @@ async def _console(args: argparse.Namespace, settings: Settings, out: Console) -
 
 
 def _analyze(args: argparse.Namespace, settings: Settings, out: Console) -> int:
-    job = from_path(args.file, max_bytes=settings.max_jd_bytes, max_chars=settings.max_jd_chars)
+    job = from_path(args.file, limits=IntakeLimits.from_settings(settings))
     profile = analyse(job.text)
     if args.json:
         print(json.dumps(profile_json(profile), indent=2, ensure_ascii=False))
@@ -126,6 +159,115 @@ def _analyze(args: argparse.Namespace, settings: Settings, out: Console) -> int:
     return 0
 
 
+def _doctor(args: argparse.Namespace, settings: Settings, out: Console) -> int:
+    """One table of what this installation would use, so a misconfiguration shows before an
+    interview does. Exit 1 when an LLM is configured but does not answer (interviews would still
+    run, on the offline engine)."""
+    import sqlite3
+    import time
+
+    from bot.analysis import load_taxonomy
+    from bot.llm import build_client, llm_configured
+    from bot.llm.base import LLMError, RetryPolicy
+    from bot.planning.bank import load_bank
+    from bot.ports import ChatMessage
+    from bot.store.sqlite import SCHEMA_VERSION
+
+    rows: list[tuple[str, str, str]] = []
+    code = 0
+    if not llm_configured(settings):
+        rows.append(("LLM", "offline", "no endpoint configured: rules, taxonomy and question bank"))
+    else:
+
+        async def probe() -> tuple[str, str]:
+            try:
+                client = build_client(settings)
+            except ImportError as exc:
+                return "not installed", f"install the llm extra ({exc})"
+            client.retry = RetryPolicy(attempts=1)
+            client.timeout_s = min(client.timeout_s, 10.0)
+            where = f"{client.base_url} · model {client.model or '(server default)'}"
+            started = time.perf_counter()
+            try:
+                result = await client.complete(
+                    [ChatMessage("user", "Reply with: ok")], tag="doctor-probe", max_tokens=1
+                )
+            except LLMError as exc:
+                return "NOT answering", f"{where} · {exc} · interviews fall back to offline"
+            finally:
+                await client.aclose()
+            took = (time.perf_counter() - started) * 1000
+            return "answering", (
+                f"{client.base_url} · model {result.model} · 1-token probe {took:.0f} ms"
+            )
+
+        status, detail = asyncio.run(probe())
+        code = 0 if status == "answering" else 1
+        rows.append(("LLM", status, detail))
+    for name in ("Speech-to-text", "Text-to-speech", "Code sandbox"):
+        rows.append((name, "not configured (upcoming)", "-"))
+    path = settings.database_file
+    if path.exists():
+        try:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+                version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            state = "ok" if version == SCHEMA_VERSION else "needs migration"
+            detail = f"{path} · schema v{version} (this build: v{SCHEMA_VERSION})"
+            rows.append(("Database", state, detail))
+        except sqlite3.DatabaseError as exc:
+            rows.append(("Database", "unreadable", f"{path} · {exc}"))
+            code = 2
+    else:
+        detail = f"{path} · created at first interview (schema v{SCHEMA_VERSION})"
+        rows.append(("Database", "not created yet", detail))
+    rows.append(("Question bank", "ok", f"{len(load_bank().questions)} questions"))
+    rows.append(("Taxonomy", "ok", f"{len(load_taxonomy().entries)} skills"))
+    widths = [max(len(r[i]) for r in [("component", "status", ""), *rows]) for i in range(2)]
+    out.print(f"{'component':<{widths[0]}}  {'status':<{widths[1]}}  details", markup=False)
+    out.print(f"{'-' * widths[0]}  {'-' * widths[1]}  {'-' * 40}", markup=False)
+    for name, status, detail in rows:
+        out.print(f"{name:<{widths[0]}}  {status:<{widths[1]}}  {detail}", markup=False)
+    return code
+
+
+def _discord(settings: Settings, err: Console) -> int:
+    """The Discord bot (adapters/discord): exit 2 with a clear message when it can't start."""
+    try:
+        from adapters.discord.config import DiscordConfig, DiscordConfigError
+    except ImportError:
+        err.print(
+            "! The Discord bot needs discord.py: pip install 'interview-bot[discord]'",
+            markup=False,
+        )
+        return 2
+    try:
+        config = DiscordConfig.from_env()
+    except DiscordConfigError as exc:
+        err.print(f"! {exc}", markup=False)
+        return 2
+    if not config.token:
+        err.print(
+            "! DISCORD_TOKEN is not set. Create an application at "
+            "https://discord.com/developers/applications, add a bot, copy its token and run: "
+            "DISCORD_TOKEN=... interview-bot discord (README: Discord).",
+            markup=False,
+        )
+        return 2
+    from adapters.discord.client import run_bot
+
+    async def run() -> int:
+        async with build_engine(settings) as engine:
+            return await run_bot(engine, config, settings.default_length)
+
+    try:
+        return asyncio.run(run())
+    except KeyboardInterrupt:
+        err.print(
+            "\nDiscord bot stopped. Open interviews resume when it starts again.", markup=False
+        )
+        return 130
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out = Console(highlight=False, soft_wrap=True)
@@ -142,6 +284,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "analyze":
             return _analyze(args, settings, out)
+        if command == "doctor":
+            return _doctor(args, settings, out)
+        if command in ("run-code", "judge"):
+            return _sandbox_command(args, out)
+        if command == "discord":
+            return _discord(settings, err)
         if command == "samples":
             for path in samples():
                 out.print(path.stem, markup=False)

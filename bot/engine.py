@@ -14,12 +14,12 @@ import random
 import re
 import uuid
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.brain import AnswerContext, Brain
-from bot.domain import PlanOptions, Question, Turn
+from bot.domain import JobProfile, PlanOptions, Question, Turn
 from bot.evaluation.scoring import skipped
 from bot.events import Command, ConversationRef, EventKind, IncomingEvent, Reply, ReplyKind
 from bot.intake import IntakeError, IntakeLimits, JobText, from_bytes, from_text
@@ -58,6 +58,7 @@ IN_QUESTION = (State.ASKING, State.FOLLOW_UP)
 TRANSITIONS: dict[tuple[State, Command], str] = {
     (State.NONE, Command.START): "_start",
     (State.NONE, Command.STATUS): "_status_none",
+    (State.NONE, Command.RETAKE): "_retake",
     (State.BRIEFING, Command.START): "_restart",
     (State.BRIEFING, Command.BEGIN): "_begin",
     (State.BRIEFING, Command.CANCEL): "_cancel",
@@ -255,6 +256,15 @@ class InterviewEngine:
         except ValueError as exc:
             return [Reply(ReplyKind.ERROR, f"Invalid interview options: {exc}")]
         profile = await self.brain.analyse(job.text)
+        return await self._open_session(event, profile, options, job.notices)
+
+    async def _open_session(
+        self,
+        event: IncomingEvent,
+        profile: JobProfile,
+        options: PlanOptions,
+        notices: Sequence[str],
+    ) -> list[Reply]:
         session_id = self.new_id()
         plan = await self.brain.plan(profile, options, self._rng(session_id, "plan"))
         if not plan.questions:
@@ -284,11 +294,35 @@ class InterviewEngine:
             profile.level,
             len(plan.questions),
         )
-        replies = [Reply(ReplyKind.NOTICE, n, session_id=session_id) for n in job.notices]
+        replies = [Reply(ReplyKind.NOTICE, n, session_id=session_id) for n in notices]
         replies.append(self._summary_reply(record))
         if event.options.get("auto_begin") == "yes":
             replies.extend(await self._begin(event, record))
         return replies
+
+    async def _retake(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
+        """A new interview for the same job, from the stored profile: no need to re-send the JD.
+
+        ``focus=next`` re-plans toward the last recap's suggested focus.
+        """
+        previous = next(
+            (
+                r
+                for r in await self.store.sessions_for_user(event.user.key, limit=20)
+                if r.conversation_key == event.conversation.key
+            ),
+            None,
+        )
+        if previous is None:
+            return [Reply(ReplyKind.NOTICE, "There is no earlier interview here to retake.")]
+        values = dict(event.options)
+        if values.get("focus") == "next":
+            values["focus"] = ",".join(previous.recap.next_focus) if previous.recap else ""
+        try:
+            options = self._options(values, previous.plan.options)
+        except ValueError as exc:
+            return [Reply(ReplyKind.ERROR, f"Invalid interview options: {exc}")]
+        return await self._open_session(event, previous.profile, options, ())
 
     async def _restart(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
         assert session is not None

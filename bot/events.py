@@ -59,6 +59,7 @@ class Command(StrEnum):
     STATUS = "status"
     CANCEL = "cancel"
     CONFIGURE = "configure"
+    RETAKE = "retake"
 
 
 @dataclass(frozen=True, slots=True)

@@ -186,6 +186,10 @@ class Store(Protocol):
 
     async def sessions_for_user(self, user_key: str, limit: int = 20) -> list[SessionRecord]: ...
 
+    async def open_sessions(self, platform: str, limit: int = 500) -> list[SessionRecord]:
+        """Unfinished sessions on a platform, most recent first (re-attaching after a restart)."""
+        ...
+
     async def forget_user(self, user_key: str) -> int: ...
 
 

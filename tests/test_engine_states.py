@@ -11,7 +11,7 @@ import pytest
 from bot.brain import OfflineBrain
 from bot.domain import JobProfile
 from bot.engine import TRANSITIONS, InterviewEngine, State
-from bot.events import Command, IncomingEvent, ReplyKind
+from bot.events import Command, IncomingEvent, ReplyKind, UserRef
 from bot.planning.bank import QuestionBank
 from bot.planning.planner import Planner
 from bot.store.sqlite import SQLiteStore
@@ -242,3 +242,34 @@ async def test_briefing_options_replan_the_same_session(engine: InterviewEngine)
     assert bad[-1].kind is ReplyKind.ERROR
     begun = await engine.handle(IncomingEvent.do(USER, CONV, Command.BEGIN))
     assert begun[-1].question_total == 12
+
+
+async def test_retake_reuses_the_stored_profile_and_can_focus(engine: InterviewEngine) -> None:
+    none = await engine.handle(IncomingEvent.do(USER, CONV, Command.RETAKE))
+    assert none[-1].kind is ReplyKind.NOTICE
+    await reach(engine, State.ASKING)
+    await engine.handle(IncomingEvent.say(USER, CONV, STRONG))
+    finished = await engine.handle(IncomingEvent.do(USER, CONV, Command.END))
+    first = finished[-1]
+    assert first.kind is ReplyKind.RECAP and first.recap is not None
+    replies = await engine.handle(
+        IncomingEvent.do(USER, CONV, Command.RETAKE, focus="next", length="short")
+    )
+    summary = replies[-1]
+    assert summary.kind is ReplyKind.SUMMARY and summary.session_id != first.session_id
+    record = await engine.store.load_session(summary.session_id)
+    assert record is not None and len(record.plan.questions) == 5
+    assert record.plan.options.focus == tuple(first.recap.next_focus)
+
+
+async def test_open_sessions_lists_only_unfinished_ones_on_the_platform(
+    engine: InterviewEngine,
+) -> None:
+    await reach(engine, State.ASKING)
+    other = UserRef("other", "u9")
+    await engine.handle(IncomingEvent.do(other, CONV, Command.START, start_event().text))
+    listed = await engine.store.open_sessions("test")
+    assert [r.user_key for r in listed] == [USER.key]
+    await engine.handle(IncomingEvent.do(USER, CONV, Command.END))
+    assert await engine.store.open_sessions("test") == []
+    assert await engine.store.open_sessions("t_st") == [], "LIKE wildcards are escaped"

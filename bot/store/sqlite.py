@@ -59,6 +59,11 @@ SCHEMA_VERSION = len(MIGRATIONS)
 _IMMUTABLE = frozenset({"user_key", "conversation_key", "profile_json", "plan_json", "created_at"})
 
 
+def _like_prefix(platform: str) -> str:
+    escaped = platform.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped}:%"
+
+
 class StoreError(RuntimeError):
     """The database cannot be used; the message names the file and what to do."""
 
@@ -262,6 +267,16 @@ class SQLiteStore:
         async with self.db.execute(
             f"{self._SELECT} WHERE user_key = ? ORDER BY updated_at DESC LIMIT ?",
             (user_key, limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [self._record_from_row(tuple(r), await self._turns(str(r[0]))) for r in rows]
+
+    async def open_sessions(self, platform: str, limit: int = 500) -> list[SessionRecord]:
+        marks = ", ".join("?" for _ in ACTIVE_STATES)
+        async with self.db.execute(
+            f"{self._SELECT} WHERE state IN ({marks}) AND user_key LIKE ? ESCAPE '\\'"
+            " ORDER BY updated_at DESC LIMIT ?",
+            (*ACTIVE_STATES, _like_prefix(platform), limit),
         ) as cursor:
             rows = await cursor.fetchall()
         return [self._record_from_row(tuple(r), await self._turns(str(r[0]))) for r in rows]

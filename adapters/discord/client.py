@@ -1,0 +1,118 @@
+"""The discord.py client: intents, the interview cog, command sync, and running it for real."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import discord
+from discord.ext import commands
+
+from adapters.discord.config import DiscordConfig, set_api_base
+from adapters.discord.views import ActionButton, ActionHandler
+from bot.engine import InterviewEngine
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "cogs.interview"
+
+
+def intents(*, message_content: bool = True) -> discord.Intents:
+    """Guild and DM messages (defaults) plus message content, which answers in threads need."""
+    value = discord.Intents.default()
+    value.message_content = message_content
+    value.presences = False
+    value.members = False
+    return value
+
+
+class InterviewBot(commands.Bot):
+    """A ``commands.Bot`` carrying the engine; the interview cog does the work."""
+
+    def __init__(
+        self,
+        engine: InterviewEngine,
+        config: DiscordConfig,
+        *,
+        message_content: bool = True,
+        default_length: str = "standard",
+        reattach_on_ready: bool = True,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(message_content=message_content),
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions(
+                everyone=False, roles=False, users=True, replied_user=False
+            ),
+        )
+        self.engine = engine
+        self.config = config
+        self.default_length = default_length
+        self.reattach_on_ready = reattach_on_ready
+        self.interview_actions: ActionHandler | None = None  # set by the interview cog
+        self._previous_api_base: str | None = None
+
+    async def login(self, token: str) -> None:
+        if self.config.api_base_url:
+            previous = set_api_base(self.config.api_base_url)
+            if self._previous_api_base is None:
+                self._previous_api_base = previous
+            log.info("Discord REST API base: %s", self.config.api_base_url)
+        await super().login(token)
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(ActionButton)
+        await self.load_extension(EXTENSION)
+        if self.config.guild_ids:
+            # Guild commands appear at once; global ones can take a while to propagate.
+            for guild_id in self.config.guild_ids:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                log.info("synced %d command(s) to guild %s", len(synced), guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d global command(s)", len(synced))
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            if self._previous_api_base is not None:
+                set_api_base(self._previous_api_base)
+                self._previous_api_base = None
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+async def run_bot(engine: InterviewEngine, config: DiscordConfig, default_length: str) -> int:
+    """Run until stopped. Without the message-content intent enabled for the application, start
+    again without it: answers then go through ``/interview answer`` (the bot says so in threads)."""
+    message_content = True
+    while True:
+        bot = InterviewBot(
+            engine, config, message_content=message_content, default_length=default_length
+        )
+        try:
+            async with bot:
+                await bot.start(config.token)
+            return 0
+        except discord.LoginFailure:
+            _say(
+                "! Discord rejected DISCORD_TOKEN (401). Copy the bot token again from the "
+                "Developer Portal → your application → Bot → Reset Token."
+            )
+            return 2
+        except discord.PrivilegedIntentsRequired:
+            if not message_content:
+                raise
+            _say(
+                "! The Message Content intent is not enabled for this application, so I can't "
+                "read answers typed in threads. Enable it in the Developer Portal → Bot → "
+                "Privileged Gateway Intents. Continuing without it: candidates answer with "
+                "/interview answer."
+            )
+            message_content = False
