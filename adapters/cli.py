@@ -75,6 +75,21 @@ def _sandbox_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     judge.add_argument("--json", action="store_true", help="print the verdict as JSON")
 
 
+async def _sandbox_status() -> tuple[str, str]:
+    from bot.sandbox.commands import make_runner
+    from bot.sandbox.selfcheck import SandboxUnavailable
+
+    runner = make_runner()
+    check = getattr(runner, "check", None)
+    if check is None:
+        return "remote", type(runner).__name__
+    try:
+        report = await check()
+    except SandboxUnavailable as exc:
+        return "unavailable", f"{exc.reason} · coding rounds are walkthroughs"
+    return "ready", f"{report.mode} mode · bubblewrap {report.bwrap or 'no'} · per-run uid"
+
+
 def _sandbox_command(args: argparse.Namespace, out: Console) -> int:
     """Exit 0 when the sandbox worked (whatever the program did), 1 bad input, 2 refused."""
     from bot.sandbox import commands
@@ -127,7 +142,9 @@ async def _console(args: argparse.Namespace, settings: Settings, out: Console) -
             await adapter.dispatch(
                 IncomingEvent.do(adapter.user, adapter.conversation, Command.BEGIN)
             )
-            code = await adapter.run_interactive(sys.stdin, options, resume=True)
+            code = await adapter.run_interactive(
+                sys.stdin, options, resume=True, show_current=False
+            )
         else:
             code = await adapter.run_interactive(sys.stdin, options, args.resume)
         if args.json_out:
@@ -204,8 +221,9 @@ def _doctor(args: argparse.Namespace, settings: Settings, out: Console) -> int:
         status, detail = asyncio.run(probe())
         code = 0 if status == "answering" else 1
         rows.append(("LLM", status, detail))
-    for name in ("Speech-to-text", "Text-to-speech", "Code sandbox"):
+    for name in ("Speech-to-text", "Text-to-speech"):
         rows.append((name, "not configured (upcoming)", "-"))
+    rows.append(("Code sandbox", *asyncio.run(_sandbox_status())))
     path = settings.database_file
     if path.exists():
         try:

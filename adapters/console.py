@@ -280,7 +280,9 @@ class ConsoleAdapter:
             collected.append(line)
         return "\n".join(collected) if collected else None
 
-    async def run_interactive(self, inp: TextIO, options: dict[str, str], resume: bool) -> int:
+    async def run_interactive(
+        self, inp: TextIO, options: dict[str, str], resume: bool, *, show_current: bool = True
+    ) -> int:
         lines = LineReader(inp)
         session = await self.active()
         if session is not None and not resume:
@@ -297,7 +299,8 @@ class ConsoleAdapter:
                     IncomingEvent.do(self.user, self.conversation, Command.END)
                 )
         if resume and session is not None:
-            self.render(await self.engine.current(self.user.key, self.conversation))
+            if show_current:
+                self.render(await self.engine.current(self.user.key, self.conversation))
         elif resume:
             self.out.print("No unfinished interview to resume; let's start a new one.")
             session = None

@@ -14,6 +14,10 @@ from bot.engine import EngineLimits, InterviewEngine
 from bot.intake import IntakeLimits
 from bot.planning.bank import load_bank
 from bot.planning.planner import Planner
+from bot.sandbox.commands import make_runner
+from bot.sandbox.pool import RunnerPool
+from bot.sandbox.round import CodingRound
+from bot.sandbox.selfcheck import SandboxUnavailable
 from bot.settings import Settings
 from bot.store.sqlite import SQLiteStore
 
@@ -32,13 +36,30 @@ async def analyse_off_loop(text: str) -> JobProfile:
     return await asyncio.to_thread(analyse, text)
 
 
-def build_brain(settings: Settings) -> Brain:
+async def build_coding_round() -> CodingRound | None:
+    """Exercises judged in the sandbox, or ``None`` (walkthrough questions) when it can't run.
+
+    The self-check runs once here so a machine without a safe sandbox is known at start, with
+    the reason logged, rather than on a candidate's first code answer.
+    """
+    runner = make_runner()
+    check = getattr(runner, "check", None)
+    try:
+        if check is not None:
+            await check()
+    except SandboxUnavailable as exc:
+        log.warning("%s", exc)
+        return None
+    return CodingRound.load(RunnerPool(runner, concurrency=2))
+
+
+def build_brain(settings: Settings, coding: CodingRound | None = None) -> Brain:
     """The offline brain, wrapped by ``LLMBrain`` when an endpoint is configured.
 
     ``bot.llm`` imports ``openai`` only inside ``build_brain``, so with nothing configured the
     ``llm`` extra need not be installed; if it is missing while configured, say so and stay offline.
     """
-    offline = OfflineBrain(analyse_off_loop, Planner(load_bank()))
+    offline = OfflineBrain(analyse_off_loop, Planner(load_bank()), coding)
     from bot.llm import llm_configured
 
     if not llm_configured(settings):
@@ -65,7 +86,7 @@ async def build_engine(settings: Settings) -> AsyncIterator[InterviewEngine]:
     await store.open()
     # Load the taxonomy now, off the loop, so the first user does not wait for it.
     await asyncio.to_thread(load_taxonomy)
-    brain = build_brain(settings)
+    brain = build_brain(settings, await build_coding_round())
     try:
         engine = InterviewEngine(
             store,

@@ -8,15 +8,26 @@ falls back to it per call, so the interview never depends on a model being up.
 from __future__ import annotations
 
 import random
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.domain import Evaluation, InterviewPlan, JobProfile, PlanOptions, Question, Recap, Turn
-from bot.evaluation.followup import Probe, decide_follow_up
+from bot.domain import (
+    Evaluation,
+    InterviewPlan,
+    JobProfile,
+    PlanOptions,
+    Question,
+    QuestionType,
+    Recap,
+    Turn,
+)
+from bot.evaluation.followup import MAX_FOLLOW_UPS, Probe, decide_follow_up
 from bot.evaluation.recap import build_recap
 from bot.evaluation.scoring import AnswerFeatures, evaluate, extract_features
 from bot.planning.planner import Planner
+from bot.sandbox.round import CodingRound, Judged
 
 Analyser = Callable[[str], JobProfile | Awaitable[JobProfile]]
 
@@ -59,9 +70,15 @@ class Brain(Protocol):
 class OfflineBrain:
     """Rules, taxonomy and the question bank: deterministic and always available."""
 
-    def __init__(self, analyser: Analyser, planner: Planner) -> None:
+    def __init__(
+        self, analyser: Analyser, planner: Planner, coding: CodingRound | None = None
+    ) -> None:
         self.analyser = analyser
         self.planner = planner
+        self.coding = coding
+        # The last code verdict per (session, question), so follow-ups probe the actual failures
+        # and a later spoken explanation does not overwrite the tests' result. Bounded.
+        self._judged: OrderedDict[tuple[str, str], Judged] = OrderedDict()
         # grade() and follow_up() look at the same answer back to back: extract features once.
         self._features: tuple[tuple[str, str], AnswerFeatures] | None = None
 
@@ -84,9 +101,47 @@ class OfflineBrain:
     async def plan(
         self, profile: JobProfile, options: PlanOptions, rng: random.Random
     ) -> InterviewPlan:
-        return self.planner.plan(profile, options, rng)
+        plan = self.planner.plan(profile, options, rng)
+        if self.coding is None:
+            return plan
+        # With a sandbox, the coding slot becomes a real exercise the candidate can run.
+        questions = list(plan.questions)
+        for index, question in enumerate(questions):
+            if question.type is QuestionType.CODING and not self.coding.owns(question):
+                exercise = self.coding.question_for(profile, rng)
+                if exercise is not None:
+                    questions[index] = exercise
+        return plan.model_copy(update={"questions": tuple(questions)})
 
     async def grade(self, context: AnswerContext) -> Evaluation:
+        if self.coding is not None and self.coding.owns(context.question):
+            key = (context.session_id, context.question.id)
+            judged = await self.coding.judge_answer(
+                context.question, context.latest_answer, context.hints_used
+            )
+            if judged is not None:
+                self._judged[key] = judged
+                self._judged.move_to_end(key)
+                while len(self._judged) > 1024:
+                    self._judged.popitem(last=False)
+                return judged.evaluation
+            earlier = self._judged.get(key)
+            if earlier is not None:
+                # A follow-up answered in words: the tests' verdict stands, the explanation is
+                # noted alongside it.
+                spoken = evaluate(
+                    context.question,
+                    context.latest_answer,
+                    known_skills=context.profile.skill_names(),
+                    hints_used=context.hints_used,
+                )
+                return earlier.evaluation.model_copy(
+                    update={
+                        "criteria": (*earlier.evaluation.criteria, *spoken.criteria[:1]),
+                        "covered_points": spoken.covered_points,
+                        "feedback": "",
+                    }
+                )
         return evaluate(
             context.question,
             context.combined_answer,
@@ -98,6 +153,10 @@ class OfflineBrain:
     async def follow_up(
         self, context: AnswerContext, evaluation: Evaluation, rng: random.Random
     ) -> Probe | None:
+        if self.coding is not None and self.coding.owns(context.question):
+            judged = self._judged.get((context.session_id, context.question.id))
+            if judged is not None:
+                return self._code_probe(judged, context.asked_kinds)
         return decide_follow_up(
             context.question,
             self.features(context),
@@ -107,6 +166,22 @@ class OfflineBrain:
             job_skills=context.profile.skill_names(),
             rng=rng,
         )
+
+    @staticmethod
+    def _code_probe(judged: Judged, asked: Sequence[str]) -> Probe | None:
+        """Follow-ups from the actual run: the first failure, then complexity."""
+        if len(asked) >= MAX_FOLLOW_UPS:
+            return None
+        verdict = judged.verdict
+        kind = f"judge:{verdict.status}"
+        if verdict.status != "accepted" and verdict.follow_ups and kind not in asked:
+            return Probe(kind, verdict.follow_ups[0])
+        if "judge:complexity" not in asked and verdict.status in ("accepted", "timeout"):
+            return Probe(
+                "judge:complexity",
+                "What is the time and space complexity of your solution, and could you do better?",
+            )
+        return None
 
     async def recap(self, profile: JobProfile, plan: InterviewPlan, turns: Sequence[Turn]) -> Recap:
         return build_recap(profile, plan, turns, focusable=self.planner.focusable())

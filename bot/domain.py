@@ -185,6 +185,8 @@ class Evaluation(Frozen):
     ceiling: float = 5.0
     skipped: bool = False
     summary: str = ""
+    # Said to the candidate right away (e.g. the result of running their code); "" for none.
+    feedback: str = ""
 
 
 class Turn(Frozen):

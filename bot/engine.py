@@ -456,6 +456,11 @@ class InterviewEngine:
             context, evaluation, self._rng(session.id, index, len(asked))
         )
         session.turns.append(turn)
+        feedback = (
+            [Reply(ReplyKind.FEEDBACK, evaluation.feedback, session_id=session.id)]
+            if evaluation.feedback
+            else []
+        )
         if probe is not None:
             session.state = State.FOLLOW_UP
             session.pending_probe = probe.text
@@ -463,8 +468,8 @@ class InterviewEngine:
             session.follow_ups_asked += 1
             session.updated_at = self.clock.now()
             await self.store.save_progress(session, turn)
-            return [self._question_reply(session)]
-        return await self._advance(session, turn)
+            return [*feedback, self._question_reply(session)]
+        return [*feedback, *await self._advance(session, turn)]
 
     async def _advance(self, session: SessionRecord, turn: Turn | None) -> list[Reply]:
         session.cursor += 1

@@ -15,7 +15,7 @@ TYPE_LABELS = {
     QuestionType.TECHNICAL: "Technical",
     QuestionType.SCENARIO: "Scenario",
     QuestionType.SYSTEM_DESIGN: "System design",
-    QuestionType.CODING: "Coding walkthrough",
+    QuestionType.CODING: "Coding",
     QuestionType.ROLE: "Role-specific",
 }
 
@@ -39,7 +39,7 @@ def coding_line(profile: JobProfile, plan: InterviewPlan | None) -> str:
     """The coding state, and the opt-in offer when the job codes but the plan has no coding."""
     has_coding = plan is not None and any(q.type is QuestionType.CODING for q in plan.questions)
     if has_coding:
-        return "Coding: a coding walkthrough is included."
+        return "Coding: a coding question is included."
     if not profile.coding_required:
         return "Coding: no"
     if plan is not None and plan.options.coding == "no":
@@ -48,11 +48,11 @@ def coding_line(profile: JobProfile, plan: InterviewPlan | None) -> str:
     if plan is None:
         # Without the plan we cannot tell whether the candidate opted in: state the rule only.
         return (
-            f"Coding: this job involves coding{evidence}. A coding walkthrough is included only "
+            f"Coding: this job involves coding{evidence}. A coding question is included only "
             "when you opt in (coding=yes; console: --coding yes)."
         )
     return (
-        f"Coding: this job involves coding{evidence}. A coding walkthrough is added only if you "
+        f"Coding: this job involves coding{evidence}. A coding question is added only if you "
         "opt in: start again with coding=yes (console: --coding yes)."
     )
 

@@ -393,7 +393,7 @@ class InterviewCog(commands.Cog, name="Interview"):
         jd="The job description as a file (.txt, .md, .pdf, .docx)",
         text="Or paste the job description (long posts: leave both empty for a bigger box)",
         length="How many questions: short 5, standard 8, long 12",
-        coding="Include a coding walkthrough question",
+        coding="Include a coding question (run in a sandbox when available)",
         voice="Interview in your voice channel (coming soon; runs in text for now)",
         focus="Skills or competencies to focus on, comma-separated",
     )

@@ -339,8 +339,10 @@ class LLMBrain:
 
     async def grade(self, context: AnswerContext) -> Evaluation:
         base = await self.offline.grade(context)
-        if base.score is None or not context.combined_answer.strip():
-            return base
+        if base.score is None or not context.combined_answer.strip() or base.feedback:
+            return (
+                base  # nothing to grade, or code judged by its tests: the model can't improve that
+            )
         budget = self._remaining(context, start=True)
         usage = self.ledger.for_session(context.session_id, context.profile)
         if not self._available("grade", usage):
@@ -386,6 +388,8 @@ class LLMBrain:
         offline = await self.offline.follow_up(context, evaluation, rng)
         if len(context.asked_kinds) >= MAX_FOLLOW_UPS:
             return None
+        if offline is not None and offline.kind.startswith("judge:"):
+            return offline  # probes built from the actual test run beat anything generic
         if offline is not None and offline.kind in {"off_topic", "short"}:
             return offline  # hygiene rules: bring the candidate back before any nuance
         budget = self._remaining(context, start=False)
