@@ -1,0 +1,883 @@
+"""``/interview`` on Slack: slash command, modal, buttons and thread replies -> engine -> Block Kit.
+
+Translate and transport only. A session lives in a *room*: a thread under the bot's summary
+message in a channel (``ConversationRef("slack", channel, thread_ts)``) or the DM with the bot
+(``ConversationRef("slack", dm_channel, "")``). The candidate answers by replying there; the
+transcript is the engine's store, so nothing here ever reads a thread back from Slack
+(``conversations.replies`` is heavily rate-limited for non-Marketplace apps).
+
+Every listener acknowledges first (Slack wants an answer within 3 seconds) and then works: bolt
+runs the rest of the listener after the ack has been sent (``process_before_response=False``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.config import SlackConfig
+from adapters.slack.render import (
+    ACTION_PREFIX,
+    SlackMessage,
+    action_value,
+    actions,
+    context,
+    history_blocks,
+    home_view,
+    parse_action_value,
+    render_replies,
+    sections,
+    start_modal,
+)
+from bot.domain import Recap
+from bot.engine import InterviewEngine
+from bot.events import (
+    Attachment,
+    Command,
+    ConversationRef,
+    EventKind,
+    IncomingEvent,
+    Reply,
+    ReplyKind,
+    UserRef,
+)
+from bot.intake import IntakeError
+from bot.ports import SessionRecord
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+ACTIVE_STATES = ("briefing", "asking", "follow_up", "paused")
+JD_SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm", ".rtf")
+LENGTHS = ("short", "standard", "long")
+OPTION_KEYS = ("length", "coding", "focus")
+DOWNLOAD_TIMEOUT_S = 20.0
+SEEN_EVENTS = 5_000
+CHART_FILENAME = "competencies.png"
+BUTTON_COMMANDS = {
+    "hint": Command.HINT,
+    "repeat": Command.REPEAT,
+    "skip": Command.SKIP,
+    "end": Command.END,
+    "begin": Command.BEGIN,
+    "cancel": Command.CANCEL,
+}
+USAGE = (
+    "*/interview* — mock interviews from a job description\n"
+    "• `/interview start` opens a form (paste it, or upload a PDF/DOCX/…); "
+    "`/interview start <pasted text>` starts at once (`length=short`, `coding=yes`, "
+    "`focus=A,B` may come first)\n"
+    "• `/interview length short|standard|long`, `/interview coding yes|no|auto`, "
+    "`/interview focus A,B` change the plan before you start\n"
+    "• `/interview status`, `/interview end`, `/interview history`, `/interview forget`\n"
+    "You can also send me the job description as a file in our DM. Answer each question by "
+    "replying in the interview's thread."
+)
+_SUBCOMMAND = re.compile(r"^\s*(\S+)\s*(.*)$", re.DOTALL)
+_OPTION = re.compile(r"^(length|coding|focus)=(\S+)\s*", re.IGNORECASE)
+_LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
+
+
+Notify = Callable[[str], Awaitable[None]]
+
+
+# ---------------------------------------------------------------------- references
+def user_ref(user_id: str, name: str = "") -> UserRef:
+    return UserRef(PLATFORM, user_id, name)
+
+
+def conversation_for(channel: str, thread_ts: str = "") -> ConversationRef:
+    return ConversationRef(PLATFORM, channel, thread_ts)
+
+
+def parse_conversation_key(key: str) -> ConversationRef | None:
+    """``slack:<channel>:<thread ts or empty>`` -> the ``ConversationRef``; None for others."""
+    parts = key.split(":")
+    if len(parts) != 3 or parts[0] != PLATFORM or not parts[1]:
+        return None
+    return ConversationRef(PLATFORM, parts[1], parts[2])
+
+
+def is_dm(channel: str) -> bool:
+    return channel.startswith("D")
+
+
+def plain_text(text: str) -> str:
+    """A Slack message's text as the candidate typed it: links and mentions to their labels,
+    entities unescaped (the engine grades words, not ``&lt;`` or ``<@U123>``)."""
+
+    def link(match: re.Match[str]) -> str:
+        target, label = match.group(1), match.group(2)
+        if label:
+            return label
+        return target.removeprefix("mailto:") if not target.startswith(("@", "#", "!")) else ""
+
+    text = _LINK.sub(link, text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def split_options(text: str) -> tuple[dict[str, str], str]:
+    """Leading ``length=… coding=… focus=…`` tokens, then the rest (the job description)."""
+    options: dict[str, str] = {}
+    rest = text.strip()
+    while True:
+        match = _OPTION.match(rest)
+        if match is None:
+            return options, rest
+        options[match.group(1).lower()] = match.group(2)
+        rest = rest[match.end() :]
+
+
+class Bounded(OrderedDict[str, Any]):
+    """A dict that forgets its oldest entries beyond ``limit`` (in-memory caches stay bounded)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.limit:
+            self.popitem(last=False)
+
+
+@dataclass(frozen=True, slots=True)
+class JobSource:
+    text: str = ""
+    attachment: Attachment | None = None
+    options: dict[str, str] = field(default_factory=dict)
+
+
+def chart_png(recap: Recap) -> bytes | None:
+    """The competency chart, or None: no chart is never a failed recap."""
+    try:
+        from bot.evaluation.chart import competency_chart
+
+        return competency_chart(recap)
+    except Exception:
+        log.exception("chart rendering failed; sending the recap without it")
+        return None
+
+
+# ---------------------------------------------------------------------- the app
+class SlackInterview:
+    """The bolt app and its listeners around one ``InterviewEngine``."""
+
+    def __init__(
+        self,
+        engine: InterviewEngine,
+        config: SlackConfig,
+        *,
+        default_length: str = "standard",
+        client: AsyncWebClient | None = None,
+    ) -> None:
+        self.engine = engine
+        self.config = config
+        self.default_length = default_length
+        self.client = client or AsyncWebClient(
+            token=config.bot_token, base_url=config.api_url, timeout=30
+        )
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=config.signing_secret or "unused-in-socket-mode",
+            # Socket Mode payloads come over our own authenticated websocket; bolt skips the
+            # check for them anyway, and HTTP mode always verifies.
+            request_verification_enabled=not config.socket_mode,
+            logger=logging.getLogger("slack_bolt"),
+        )
+        self._seen: Bounded = Bounded(SEEN_EVENTS)  # event_id -> first arrival time
+        self._summaries: Bounded = Bounded(10_000)  # conversation key -> summary message ts
+        self.app.middleware(self._skip_retries)
+        self.app.command("/interview")(self.on_command)
+        self.app.view("iv_start")(self.on_modal)
+        self.app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self.on_action)
+        self.app.event("message")(self.on_message)
+        self.app.event("app_home_opened")(self.on_home)
+        self.app.event("app_mention")(self.on_mention)
+        self.app.error(self.on_error)
+
+    # ------------------------------------------------------------------ middleware
+    async def _skip_retries(
+        self,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse:
+        """Acknowledge and drop a retry (``X-Slack-Retry-Num``, mirrored by bolt in Socket
+        Mode) of an event this process already took, so nothing is processed twice.
+
+        A retry whose ``event_id`` we never saw is processed: the first delivery did not reach
+        us (we were restarting), and dropping it would lose the candidate's answer.
+        """
+        body = req.body if isinstance(req.body, dict) else {}
+        event_id = str(body.get("event_id") or "")
+        retry = req.headers.get("x-slack-retry-num")
+        if event_id:
+            seen = event_id in self._seen
+            if not seen:
+                self._seen[event_id] = time.time()
+            if seen:
+                log.info("skipping repeated delivery of %s (retry %s)", event_id, retry)
+                return BoltResponse(status=200, body="")
+        elif retry:
+            log.info("skipping a retried request without an event id")
+            return BoltResponse(status=200, body="")
+        return await next()
+
+    async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        reference = uuid.uuid4().hex[:8]
+        kind = body.get("type") or body.get("command") or "request"
+        log.error("%s failed [ref %s]", kind, reference, exc_info=error)
+
+    # ------------------------------------------------------------------ transport helpers
+    async def _handle(self, event: IncomingEvent) -> list[Reply]:
+        started = time.perf_counter()
+        replies = await self.engine.handle(event)
+        log.debug(
+            "%s %s in %s: %d reply(ies) in %.0f ms",
+            event.kind,
+            event.command or "",
+            event.conversation.key,
+            len(replies),
+            (time.perf_counter() - started) * 1000,
+        )
+        return replies
+
+    async def _labels(self, user: UserRef, conversation: ConversationRef) -> dict[str, str]:
+        """Summary button labels that depend on the plan: the coding toggle and the length."""
+        record = await self.engine.store.active_session(user.key, conversation.key)
+        if record is None or record.state != "briefing":
+            return {}
+        included = any(q.type.value == "coding" for q in record.plan.questions)
+        return {
+            "coding": "Skip coding" if included else "Include coding",
+            "length": f"Change length ({record.plan.options.length})",
+        }
+
+    async def _post(self, conversation: ConversationRef, message: SlackMessage) -> str:
+        response = await self.client.chat_postMessage(
+            channel=conversation.channel_id,
+            thread_ts=conversation.thread_id or None,
+            text=message.text,
+            blocks=message.blocks,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return str(response.get("ts") or "")
+
+    async def _send(
+        self,
+        conversation: ConversationRef,
+        replies: Sequence[Reply],
+        user: UserRef,
+        *,
+        summary_ts: str = "",
+    ) -> None:
+        """Render and post ``replies`` in the room. A summary replaces the message at
+        ``summary_ts`` (the thread's parent, or the summary whose buttons were clicked) so the
+        plan stays one message that changes; the recap's chart follows it into the thread."""
+        labels = {}
+        if any(r.kind is ReplyKind.SUMMARY for r in replies):
+            labels = await self._labels(user, conversation)
+        footer = (
+            "Type your answer here."
+            if not conversation.thread_id
+            else "Reply in this thread with your answer."
+        )
+        value = action_value(user.user_id, conversation)
+        for message in render_replies(replies, value, labels=labels, footer=footer):
+            if message.kind is ReplyKind.SUMMARY and summary_ts:
+                await self.client.chat_update(
+                    channel=conversation.channel_id,
+                    ts=summary_ts,
+                    text=message.text,
+                    blocks=message.blocks,
+                )
+                self._summaries[conversation.key] = summary_ts
+                summary_ts = ""
+                continue
+            ts = await self._post(conversation, message)
+            if message.kind is ReplyKind.SUMMARY:
+                self._summaries[conversation.key] = ts
+        recap = next((r.recap for r in replies if r.recap is not None), None)
+        if recap is not None:
+            await self._upload_chart(conversation, recap)
+            await self._publish_home(user)
+
+    async def _upload_chart(self, conversation: ConversationRef, recap: Recap) -> None:
+        png = await asyncio.to_thread(chart_png, recap)
+        if png is None:
+            return
+        try:
+            await self.client.files_upload_v2(
+                channel=conversation.channel_id,
+                thread_ts=conversation.thread_id or None,
+                content=png,
+                filename=CHART_FILENAME,
+                title="Competency scores",
+            )
+        except SlackApiError as exc:
+            log.warning("could not upload the recap chart: %s", exc.response.get("error"))
+
+    async def _publish_home(self, user: UserRef) -> None:
+        records = [
+            r
+            for r in await self.engine.store.sessions_for_user(user.key, limit=20)
+            if r.state != "cancelled"
+        ]
+        try:
+            await self.client.views_publish(user_id=user.user_id, view=home_view(records))
+        except SlackApiError as exc:
+            log.info("could not publish the Home tab: %s", exc.response.get("error"))
+
+    def _private(self, channel: str, user_id: str, thread_ts: str = "") -> Notify:
+        """A message only ``user_id`` sees, where there is no ``response_url`` to answer on."""
+
+        async def notify(text: str) -> None:
+            try:
+                await self.client.chat_postEphemeral(
+                    channel=channel,
+                    user=user_id,
+                    text=text,
+                    thread_ts=thread_ts or None,
+                    blocks=sections(text),
+                )
+            except SlackApiError as exc:
+                log.info("could not tell %s privately: %s", user_id, exc.response.get("error"))
+
+        return notify
+
+    @staticmethod
+    def _responder(respond: AsyncRespond) -> Notify:
+        async def notify(text: str) -> None:
+            await respond(text=text, response_type="ephemeral", replace_original=False)
+
+        return notify
+
+    async def _latest_active(self, user_key: str) -> SessionRecord | None:
+        """The user's most recent open Slack session, wherever it lives."""
+        for record in await self.engine.store.sessions_for_user(user_key, limit=20):
+            if record.state in ACTIVE_STATES and record.conversation_key.startswith(f"{PLATFORM}:"):
+                return record
+        return None
+
+    @staticmethod
+    def _where(conversation: ConversationRef) -> str:
+        if is_dm(conversation.channel_id):
+            return "our DM"
+        return f"the thread under my message in <#{conversation.channel_id}>"
+
+    # ------------------------------------------------------------------ job description in
+    def _max_bytes(self) -> int:
+        return self.engine.limits.intake.max_bytes
+
+    def _trusted_download(self, url: str) -> bool:
+        """Only Slack (or the configured API host) may receive the bot token."""
+        host = (urlsplit(url).hostname or "").lower()
+        return bool(host) and (
+            host == "slack.com" or host.endswith(".slack.com") or host == self.config.api_host
+        )
+
+    async def download(self, file_id: str) -> Attachment:
+        """``files.info`` then an authenticated GET of ``url_private_download``. Raises
+        ``IntakeError`` with a message for the user."""
+        try:
+            info = await self.client.files_info(file=file_id)
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            log.warning("files.info %s failed: %s", file_id, error)
+            raise IntakeError(
+                f"I couldn't read that file from Slack ({error}). Try again, or paste the text."
+            ) from exc
+        meta: dict[str, Any] = info.get("file") or {}
+        name = str(meta.get("name") or "job-description")
+        suffix = PurePosixPath(name).suffix.lower()
+        if suffix not in JD_SUFFIXES:
+            raise IntakeError(
+                f"{name}: send the job description as .txt, .md, .pdf, .docx, .html or .rtf, "
+                "or paste it."
+            )
+        limit = self._max_bytes()
+        if int(meta.get("size") or 0) > limit:
+            raise IntakeError(
+                f"{name} is {int(meta['size']) / 1024 / 1024:.1f} MB; the limit is "
+                f"{limit / 1024 / 1024:.1f} MB. Paste the text instead."
+            )
+        url = str(meta.get("url_private_download") or meta.get("url_private") or "")
+        if not self._trusted_download(url):
+            log.warning("refusing to send the bot token to %r", urlsplit(url).hostname)
+            raise IntakeError(f"I couldn't download {name} from Slack. Paste the text instead.")
+        headers = {"Authorization": f"Bearer {self.config.bot_token or self.client.token}"}
+        timeout = aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT_S)
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as session,
+                session.get(url, headers=headers) as response,
+            ):
+                if response.status != 200:
+                    raise IntakeError(
+                        f"Slack refused to send {name} (HTTP {response.status}). "
+                        "Try again, or paste the text."
+                    )
+                if "text/html" in response.content_type and suffix not in (".html", ".htm"):
+                    # Slack answers an unauthorised download with its sign-in page, status 200.
+                    raise IntakeError(
+                        f"Slack sent a sign-in page instead of {name}: the app needs the "
+                        "files:read scope (reinstall it from slack/manifest.yml)."
+                    )
+                data = bytearray()
+                async for chunk in response.content.iter_chunked(64 * 1024):
+                    data += chunk
+                    if len(data) > limit:
+                        raise IntakeError(f"{name} is over the {limit / 1024 / 1024:.1f} MB limit.")
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("downloading %s failed: %s", name, exc)
+            raise IntakeError(f"I couldn't download {name} from Slack. Try again.") from exc
+        mimetype = str(meta.get("mimetype") or "")
+        return Attachment(name, bytes(data), mimetype)
+
+    # ------------------------------------------------------------------ starting
+    async def _open_room(
+        self, user: UserRef, channel: str, notify: Notify
+    ) -> tuple[ConversationRef, str]:
+        """Where the session lives: a thread under a new message in ``channel``, or the DM.
+        Returns the room and the parent message's ts ("" in a DM)."""
+        if is_dm(channel):
+            return conversation_for(channel), ""
+        try:
+            response = await self.client.chat_postMessage(
+                channel=channel,
+                text=f"<@{user.user_id}>'s mock interview: reading the job description…",
+            )
+            ts = str(response["ts"])
+            return conversation_for(str(response.get("channel") or channel), ts), ts
+        except SlackApiError as exc:
+            log.info("cannot post in %s (%s); using the DM", channel, exc.response.get("error"))
+        opened = await self.client.conversations_open(users=user.user_id)
+        dm = str(opened["channel"]["id"])
+        await notify(
+            "I can't post in this channel (invite me with `/invite @interview-bot`), so we'll "
+            "do this in our DM."
+        )
+        return conversation_for(dm), ""
+
+    async def start(self, user: UserRef, channel: str, source: JobSource, notify: Notify) -> None:
+        """Start (or, during a briefing, restart) an interview from ``source``."""
+        options = {"length": self.default_length, "coding": "auto", **source.options}
+        existing = await self._latest_active(user.key)
+        summary_ts = ""
+        parent = ""
+        if existing is not None:
+            here = parse_conversation_key(existing.conversation_key)
+            assert here is not None
+            if existing.state != "briefing":
+                await notify(
+                    f"You already have an interview running in {self._where(here)}: answer "
+                    "there, or `/interview end` it first."
+                )
+                return
+            conversation = here
+            summary_ts = self._summaries.get(here.key, here.thread_id)
+        else:
+            conversation, parent = await self._open_room(user, channel, notify)
+            summary_ts = parent
+        event = IncomingEvent(
+            EventKind.COMMAND,
+            user,
+            conversation,
+            text=source.text,
+            command=Command.START,
+            options=options,
+            attachment=source.attachment,
+        )
+        replies = await self._handle(event)
+        if not replies or replies[-1].kind is ReplyKind.ERROR:
+            if parent:
+                await self.client.chat_delete(channel=conversation.channel_id, ts=parent)
+            await notify("\n".join(r.text for r in replies) or "I couldn't start an interview.")
+            return
+        await self._send(conversation, replies, user, summary_ts=summary_ts)
+        if not is_dm(channel) or conversation.channel_id != channel:
+            await notify(f"Your interview is in {self._where(conversation)}.")
+
+    # ------------------------------------------------------------------ /interview
+    async def on_command(
+        self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        match = _SUBCOMMAND.match(command.get("text") or "")
+        sub, rest = (match.group(1).lower(), match.group(2)) if match else ("help", "")
+        user = user_ref(str(command["user_id"]), str(command.get("user_name") or ""))
+        channel = str(command["channel_id"])
+        notify = self._responder(respond)
+        if sub == "start" and not rest.strip():
+            await ack()  # the trigger id expires 3 s after the command: open the modal now
+            await self.client.views_open(
+                trigger_id=command["trigger_id"],
+                view=start_modal(channel, self.engine.limits.intake.max_chars),
+            )
+            return
+        if sub == "start":
+            await ack(text="Reading the job description…", response_type="ephemeral")
+            options, text = split_options(rest)
+            await self.start(user, channel, JobSource(text=text, options=options), notify)
+            return
+        await ack()
+        if sub in OPTION_KEYS:
+            await self._configure(user, {sub: rest.strip()}, notify)
+        elif sub in ("status", "end"):
+            await self._run(user, Command(sub), notify)
+        elif sub == "history":
+            records = [
+                r
+                for r in await self.engine.store.sessions_for_user(user.key, limit=20)
+                if r.state != "cancelled"
+            ]
+            await respond(
+                text=f"{len(records)} interview(s)",
+                blocks=history_blocks(records),
+                response_type="ephemeral",
+            )
+        elif sub == "forget":
+            value = action_value(user.user_id, conversation_for(channel))
+            await respond(
+                text="Delete all your interviews, answers and recaps?",
+                blocks=[
+                    *sections(
+                        "Delete all your interviews, answers and recaps? This cannot be undone."
+                    ),
+                    *actions(["forget"], value),
+                ],
+                response_type="ephemeral",
+            )
+        else:
+            await respond(text=USAGE, response_type="ephemeral")
+
+    async def _configure(self, user: UserRef, options: dict[str, str], notify: Notify) -> None:
+        record = await self._latest_active(user.key)
+        conversation = parse_conversation_key(record.conversation_key) if record else None
+        if record is None or conversation is None:
+            await notify("You have no interview being planned. Start one with /interview start.")
+            return
+        if record.state != "briefing":
+            await notify("This interview has already started, so its plan can't change now.")
+            return
+        replies = await self._handle(
+            IncomingEvent.do(user, conversation, Command.CONFIGURE, **options)
+        )
+        if replies and replies[-1].kind is ReplyKind.ERROR:
+            await notify(replies[-1].text)
+            return
+        summary_ts = self._summaries.get(conversation.key, conversation.thread_id)
+        await self._send(conversation, replies, user, summary_ts=summary_ts)
+        await notify(f"Plan updated in {self._where(conversation)}.")
+
+    async def _run(self, user: UserRef, command: Command, notify: Notify) -> None:
+        record = await self._latest_active(user.key)
+        conversation = parse_conversation_key(record.conversation_key) if record else None
+        if conversation is None:
+            await notify("You have no interview running. Start one with /interview start.")
+            return
+        replies = await self._handle(IncomingEvent.do(user, conversation, command))
+        if command is Command.STATUS:
+            await notify("\n".join(r.text for r in replies))
+            return
+        await self._send(conversation, replies, user)
+        await notify(f"Done — see {self._where(conversation)}.")
+
+    # ------------------------------------------------------------------ the modal
+    async def on_modal(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values: dict[str, Any] = view.get("state", {}).get("values", {})
+
+        def value(block: str) -> dict[str, Any]:
+            return dict(values.get(block, {}).get("value") or {})
+
+        text = str(value("jd_text").get("value") or "")
+        files = value("jd_file").get("files") or []
+        if not text.strip() and not files:
+            await ack(
+                response_action="errors",
+                errors={"jd_text": "Paste the job description, or upload it below."},
+            )
+            return
+        await ack()
+        options = {}
+        for key in ("length", "coding"):
+            selected = value(key).get("selected_option") or {}
+            if selected.get("value"):
+                options[key] = str(selected["value"])
+        user = user_ref(str(body["user"]["id"]), str(body["user"].get("name") or ""))
+        channel = str(view.get("private_metadata") or "")
+        if not channel:
+            opened = await self.client.conversations_open(users=user.user_id)
+            channel = str(opened["channel"]["id"])
+        notify = self._private(channel, user.user_id)
+        try:
+            source = (
+                JobSource(attachment=await self.download(str(files[0]["id"])), options=options)
+                if files
+                else JobSource(text=text, options=options)
+            )
+        except IntakeError as exc:
+            await notify(f":warning: {exc}")
+            return
+        await self.start(user, channel, source, notify)
+
+    # ------------------------------------------------------------------ buttons
+    async def on_action(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+    ) -> None:
+        await ack()
+        name = str(action.get("action_id", "")).removeprefix(ACTION_PREFIX)
+        parsed = parse_action_value(str(action.get("value") or ""))
+        clicker = str(body.get("user", {}).get("id") or "")
+        if parsed is None:
+            return
+        owner, conversation = parsed
+        notify = self._responder(respond)
+        if clicker != owner:
+            await notify(
+                f"These buttons belong to <@{owner}>'s interview. Start your own with "
+                "/interview start."
+            )
+            return
+        user = user_ref(owner, str(body.get("user", {}).get("name") or ""))
+        message_ts = str(
+            body.get("container", {}).get("message_ts") or body.get("message", {}).get("ts") or ""
+        )
+        if name == "forget":
+            removed = await self.engine.store.forget_user(user.key)
+            await respond(
+                text=f"Done: deleted {removed} interview(s) and every answer in them.",
+                replace_original=True,
+            )
+            await self._publish_home(user)
+            return
+        if name in ("coding", "length"):
+            await self._replan(user, conversation, name, message_ts, notify)
+            return
+        if name in ("retake", "focus"):
+            options = {"focus": "next"} if name == "focus" else {}
+            replies = await self._handle(
+                IncomingEvent.do(user, conversation, Command.RETAKE, **options)
+            )
+            await self._send(conversation, replies, user)
+            return
+        command = BUTTON_COMMANDS.get(name)
+        if command is None:
+            await notify("That button is no longer used.")
+            return
+        before = await self.engine.store.active_session(user.key, conversation.key)
+        replies = await self._handle(IncomingEvent.do(user, conversation, command))
+        if name in ("begin", "cancel") and before is not None and before.state == "briefing":
+            await self._close_summary(body, conversation, message_ts, name, replies)
+            if name == "cancel":
+                return
+        await self._send(conversation, replies, user)
+
+    async def _close_summary(
+        self,
+        body: dict[str, Any],
+        conversation: ConversationRef,
+        message_ts: str,
+        name: str,
+        replies: Sequence[Reply],
+    ) -> None:
+        """The summary keeps its content and loses its buttons once begun or cancelled."""
+        if not message_ts:
+            return
+        blocks = [
+            b for b in body.get("message", {}).get("blocks", []) if b.get("type") != "actions"
+        ]
+        note = "Started — good luck!" if name == "begin" else " ".join(r.text for r in replies)
+        try:
+            await self.client.chat_update(
+                channel=conversation.channel_id,
+                ts=message_ts,
+                text=note,
+                blocks=[*blocks[:48], *context(note)],
+            )
+        except SlackApiError as exc:
+            log.info("could not update the summary: %s", exc.response.get("error"))
+
+    async def _replan(
+        self,
+        user: UserRef,
+        conversation: ConversationRef,
+        which: str,
+        message_ts: str,
+        notify: Notify,
+    ) -> None:
+        record = await self.engine.store.active_session(user.key, conversation.key)
+        if record is None or record.state != "briefing":
+            await notify("This interview has already started (or ended); its plan can't change.")
+            return
+        options: dict[str, str] = {}
+        if which == "length":
+            current = record.plan.options.length
+            options["length"] = LENGTHS[(LENGTHS.index(current) + 1) % len(LENGTHS)]
+        else:
+            included = any(q.type.value == "coding" for q in record.plan.questions)
+            options["coding"] = "no" if included else "yes"
+        replies = await self._handle(
+            IncomingEvent.do(user, conversation, Command.CONFIGURE, **options)
+        )
+        await self._send(conversation, replies, user, summary_ts=message_ts)
+
+    # ------------------------------------------------------------------ messages
+    async def on_message(self, event: dict[str, Any]) -> None:
+        """The candidate's replies in their room; everything else is ignored."""
+        if event.get("bot_id") or event.get("subtype") not in (None, "file_share"):
+            return
+        user_id = str(event.get("user") or "")
+        channel = str(event.get("channel") or "")
+        if not user_id or not channel:
+            return
+        if event.get("channel_type") == "im" or is_dm(channel):
+            conversation = conversation_for(channel)
+        elif event.get("thread_ts"):
+            conversation = conversation_for(channel, str(event["thread_ts"]))
+        else:
+            return  # top-level channel chatter is not ours
+        user = user_ref(user_id)
+        record = await self.engine.store.active_session(user.key, conversation.key)
+        files = [f for f in event.get("files") or [] if isinstance(f, dict) and f.get("id")]
+        notify = self._private(channel, user_id, conversation.thread_id)
+        if files and (record is None or record.state == "briefing"):
+            if record is None and not conversation.thread_id:
+                # A job description sent in the DM with nothing running: start from it.
+                await self._start_from_file(user, channel, str(files[0]["id"]), notify)
+            elif record is not None:
+                await self._start_from_file(user, channel, str(files[0]["id"]), notify)
+            return
+        if record is None:
+            return  # another user's reply in someone's thread, or no session here
+        text = plain_text(str(event.get("text") or ""))
+        if not text.strip():
+            if files:
+                await notify("I read answers as text only: please type it (code in ``` blocks).")
+            return
+        try:
+            replies = await self._handle(IncomingEvent.say(user, conversation, text))
+        except Exception:
+            reference = uuid.uuid4().hex[:8]
+            log.exception("answer in %s failed [ref %s]", conversation.key, reference)
+            await notify(
+                f"Sorry, something went wrong on my side (ref {reference}). Your answer may not "
+                "have been recorded: please send it again in a moment."
+            )
+            return
+        await self._send(conversation, replies, user)
+
+    async def _start_from_file(
+        self, user: UserRef, channel: str, file_id: str, notify: Notify
+    ) -> None:
+        try:
+            attachment = await self.download(file_id)
+        except IntakeError as exc:
+            await notify(f":warning: {exc}")
+            return
+        await self.start(user, channel, JobSource(attachment=attachment), notify)
+
+    async def on_home(self, event: dict[str, Any]) -> None:
+        if event.get("tab", "home") == "home" and event.get("user"):
+            await self._publish_home(user_ref(str(event["user"])))
+
+    async def on_mention(self, event: dict[str, Any]) -> None:
+        await self.client.chat_postMessage(
+            channel=str(event["channel"]),
+            thread_ts=str(event.get("thread_ts") or event.get("ts") or "") or None,
+            text=USAGE,
+        )
+
+
+# ---------------------------------------------------------------------- running it
+async def check_token(client: AsyncWebClient) -> str:
+    """``auth.test`` once at start, so a bad token is one clear message, not a failure per
+    event. Returns the bot's user id; raises ``SlackApiError``."""
+    response = await client.auth_test()
+    return str(response.get("user_id") or "")
+
+
+async def serve_http(interview: SlackInterview, *, host: str = "0.0.0.0") -> None:
+    """HTTP mode: bolt's aiohttp app at ``config.path`` until cancelled."""
+    from aiohttp import web
+
+    config = interview.config
+    runner = web.AppRunner(interview.app.web_app(path=config.path, port=config.port))
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, config.port)
+        await site.start()
+        log.warning(
+            "Slack HTTP mode: listening on %s:%d%s (Request URL: https://<your host>%s)",
+            host,
+            config.port,
+            config.path,
+            config.path,
+        )
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+async def serve_socket_mode(interview: SlackInterview) -> None:
+    """Socket Mode: an outbound websocket to Slack (no public URL) until cancelled."""
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    handler = AsyncSocketModeHandler(
+        interview.app, interview.config.app_token, web_client=interview.client
+    )
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    log.warning("Slack Socket Mode: connected")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await handler.close_async()  # type: ignore[no-untyped-call]
+
+
+async def run_slack(
+    engine: InterviewEngine,
+    config: SlackConfig,
+    *,
+    default_length: str = "standard",
+    say: Callable[[str], None] = print,
+) -> int:
+    """Run until stopped: Socket Mode with an app token, else HTTP. Exit 2 on a bad token."""
+    interview = SlackInterview(engine, config, default_length=default_length)
+    try:
+        await check_token(interview.client)
+    except SlackApiError as exc:
+        say(
+            f"! Slack rejected SLACK_BOT_TOKEN ({exc.response.get('error')}). Copy the Bot User "
+            "OAuth Token again from your app's OAuth & Permissions page."
+        )
+        return 2
+    except aiohttp.ClientError as exc:
+        say(f"! Could not reach the Slack API at {config.api_url}: {exc}")
+        return 2
+    if config.socket_mode:
+        await serve_socket_mode(interview)
+    else:
+        await serve_http(interview)
+    return 0
