@@ -18,31 +18,25 @@ from typing import TextIO
 
 from rich.console import Console
 
+from bot.commands import event_for_text, parse_command
 from bot.domain import Recap
 from bot.engine import InterviewEngine
 from bot.evaluation.chart import competency_chart
 from bot.events import (
+    Attachment,
     Command,
     ConversationRef,
+    EventKind,
     IncomingEvent,
     Reply,
     ReplyKind,
     UserRef,
 )
-from bot.intake import IntakeError, from_path
+from bot.intake import IntakeError, read_upload
 from bot.ports import Capabilities, SessionRecord
 from bot.report import session_json
 from bot.resources import data_dir
 
-COMMANDS = {c.value: c for c in Command if c not in (Command.ANSWER, Command.START)}
-ALIASES = {
-    "next": Command.SKIP,
-    "quit": Command.END,
-    "stop": Command.END,
-    "again": Command.REPEAT,
-    "continue": Command.RESUME,
-}
-CONFIGURE_WORDS = ("coding", "length", "focus")
 TERMINATOR = "END"
 
 
@@ -65,21 +59,6 @@ def existing_file(text: str) -> Path | None:
         return None
     candidate = Path(text).expanduser()
     return candidate if candidate.is_file() else None
-
-
-def parse_command(line: str) -> tuple[Command, str] | None:
-    """``/hint`` or ``/skip`` -> the command; anything else is answer text."""
-    stripped = line.strip()
-    if not stripped.startswith("/"):
-        return None
-    word, _, rest = stripped[1:].partition(" ")
-    word = word.lower()
-    if word in CONFIGURE_WORDS:
-        return Command.CONFIGURE, f"{word} {rest.strip()}"
-    command = COMMANDS.get(word) or ALIASES.get(word)
-    if command is None:
-        return None
-    return command, rest.strip()
 
 
 def split_answers(text: str) -> list[str]:
@@ -181,25 +160,24 @@ class ConsoleAdapter:
                 self.out.print(f"Chart: {path}", markup=False)
 
     def event_for(self, text: str) -> IncomingEvent:
-        parsed = parse_command(text)
-        if parsed is not None:
-            command, rest = parsed
-            if command is Command.CONFIGURE:
-                key, _, value = rest.partition(" ")
-                return IncomingEvent.do(self.user, self.conversation, command, **{key: value})
-            return IncomingEvent.do(self.user, self.conversation, command, rest)
-        return IncomingEvent.say(self.user, self.conversation, text)
+        return event_for_text(self.user, self.conversation, text)
 
     async def start(self, jd_path: Path, options: dict[str, str]) -> list[Reply]:
         try:
-            job = from_path(jd_path, limits=self.engine.limits.intake)
+            data = await asyncio.to_thread(read_upload, jd_path, limits=self.engine.limits.intake)
         except IntakeError as exc:
             error = Reply(ReplyKind.ERROR, str(exc))
             self.render([error])
             return [error]
-        for notice in job.notices:
-            self.out.print(notice, markup=False)
-        event = IncomingEvent.do(self.user, self.conversation, Command.START, job.text, **options)
+        # The engine does intake (type sniffing, extraction, notices) once, off the loop.
+        event = IncomingEvent(
+            EventKind.COMMAND,
+            self.user,
+            self.conversation,
+            command=Command.START,
+            options=dict(options),
+            attachment=Attachment(jd_path.name, data),
+        )
         with self.out.status("Analysing the job description…"):
             replies = await self.engine.handle(event)
         self.render(replies)

@@ -8,7 +8,6 @@ falls back to it per call, so the interview never depends on a model being up.
 from __future__ import annotations
 
 import random
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -27,7 +26,7 @@ from bot.evaluation.followup import MAX_FOLLOW_UPS, Probe, decide_follow_up
 from bot.evaluation.recap import build_recap
 from bot.evaluation.scoring import AnswerFeatures, evaluate, extract_features
 from bot.planning.planner import Planner
-from bot.sandbox.round import CodingRound, Judged
+from bot.sandbox.round import CodingRound
 
 Analyser = Callable[[str], JobProfile | Awaitable[JobProfile]]
 
@@ -43,6 +42,7 @@ class AnswerContext:
     hints_used: int = 0
     asked_kinds: tuple[str, ...] = ()
     session_id: str = ""
+    previous: Evaluation | None = None  # the question's evaluation before this answer
 
 
 class Brain(Protocol):
@@ -76,9 +76,6 @@ class OfflineBrain:
         self.analyser = analyser
         self.planner = planner
         self.coding = coding
-        # The last code verdict per (session, question), so follow-ups probe the actual failures
-        # and a later spoken explanation does not overwrite the tests' result. Bounded.
-        self._judged: OrderedDict[tuple[str, str], Judged] = OrderedDict()
         # grade() and follow_up() look at the same answer back to back: extract features once.
         self._features: tuple[tuple[str, str], AnswerFeatures] | None = None
 
@@ -115,19 +112,14 @@ class OfflineBrain:
 
     async def grade(self, context: AnswerContext) -> Evaluation:
         if self.coding is not None and self.coding.owns(context.question):
-            key = (context.session_id, context.question.id)
             judged = await self.coding.judge_answer(
                 context.question, context.latest_answer, context.hints_used
             )
             if judged is not None:
-                self._judged[key] = judged
-                self._judged.move_to_end(key)
-                while len(self._judged) > 1024:
-                    self._judged.popitem(last=False)
-                return judged.evaluation
-            earlier = self._judged.get(key)
-            if earlier is not None:
-                # A follow-up answered in words: the tests' verdict stands, the explanation is
+                return judged
+            earlier = context.previous
+            if earlier is not None and earlier.code_status:
+                # Answered in words after a run: the tests' verdict stands, the explanation is
                 # noted alongside it.
                 spoken = evaluate(
                     context.question,
@@ -135,9 +127,9 @@ class OfflineBrain:
                     known_skills=context.profile.skill_names(),
                     hints_used=context.hints_used,
                 )
-                return earlier.evaluation.model_copy(
+                return earlier.model_copy(
                     update={
-                        "criteria": (*earlier.evaluation.criteria, *spoken.criteria[:1]),
+                        "criteria": (*earlier.criteria, *spoken.criteria[:1]),
                         "covered_points": spoken.covered_points,
                         "feedback": "",
                     }
@@ -153,10 +145,8 @@ class OfflineBrain:
     async def follow_up(
         self, context: AnswerContext, evaluation: Evaluation, rng: random.Random
     ) -> Probe | None:
-        if self.coding is not None and self.coding.owns(context.question):
-            judged = self._judged.get((context.session_id, context.question.id))
-            if judged is not None:
-                return self._code_probe(judged, context.asked_kinds)
+        if evaluation.code_status:
+            return self._code_probe(evaluation, context.asked_kinds)
         return decide_follow_up(
             context.question,
             self.features(context),
@@ -168,15 +158,22 @@ class OfflineBrain:
         )
 
     @staticmethod
-    def _code_probe(judged: Judged, asked: Sequence[str]) -> Probe | None:
-        """Follow-ups from the actual run: the first failure, then complexity."""
+    def _code_probe(evaluation: Evaluation, asked: Sequence[str]) -> Probe | None:
+        """Follow-ups from the actual run: a language or runner problem, the first failure,
+        then complexity."""
         if len(asked) >= MAX_FOLLOW_UPS:
             return None
-        verdict = judged.verdict
-        kind = f"judge:{verdict.status}"
-        if verdict.status != "accepted" and verdict.follow_ups and kind not in asked:
-            return Probe(kind, verdict.follow_ups[0])
-        if "judge:complexity" not in asked and verdict.status in ("accepted", "timeout"):
+        status = evaluation.code_status
+        kind = f"judge:{status}"
+        if kind in asked:
+            pass
+        elif status == "language":
+            return Probe(kind, "Please rewrite it in Python or JavaScript, or walk me through it.")
+        elif status == "error":
+            return Probe(kind, "Walk me through your approach: how does it work, and why?")
+        elif status != "accepted" and evaluation.code_follow_ups:
+            return Probe(kind, evaluation.code_follow_ups[0])
+        if "judge:complexity" not in asked and status in ("accepted", "timeout"):
             return Probe(
                 "judge:complexity",
                 "What is the time and space complexity of your solution, and could you do better?",

@@ -187,6 +187,10 @@ class Evaluation(Frozen):
     summary: str = ""
     # Said to the candidate right away (e.g. the result of running their code); "" for none.
     feedback: str = ""
+    # For code answers judged in the sandbox: the verdict status and the probes it suggests.
+    # Stored with the turn, so follow-ups and the score survive a restart.
+    code_status: str = ""
+    code_follow_ups: tuple[str, ...] = ()
 
 
 class Turn(Frozen):

@@ -20,7 +20,8 @@ from enum import StrEnum
 
 from bot.brain import AnswerContext, Brain
 from bot.domain import JobProfile, PlanOptions, Question, Turn
-from bot.evaluation.scoring import skipped
+from bot.evaluation.recap import build_recap
+from bot.evaluation.scoring import hint_ceiling, skipped
 from bot.events import Command, ConversationRef, EventKind, IncomingEvent, Reply, ReplyKind
 from bot.intake import IntakeError, IntakeLimits, JobText, from_bytes, from_text
 from bot.planning.planner import coding_offer
@@ -207,12 +208,9 @@ class InterviewEngine:
         ]
         if coding_offer(session.profile, options):
             choices.append("coding")
-            lines.append("This job writes code: add a coding round with /coding yes.")
+            lines.append("This job writes code: you can add a coding round.")
         choices += ["length", "cancel"]
-        lines.append(
-            f"Length: {options.length} (/length short|standard|long). "
-            "Ready? Begin when you are (/begin), or /cancel."
-        )
+        lines.append(f"Length: {options.length}. Ready? Begin when you are.")
         return Reply(
             ReplyKind.SUMMARY,
             "\n".join(lines),
@@ -438,6 +436,14 @@ class InterviewEngine:
             hints_used=session.hints_used,
             asked_kinds=tuple(asked),
             session_id=session.id,
+            previous=next(
+                (
+                    t.evaluation
+                    for t in reversed(session.turns)
+                    if t.question_index == index and t.evaluation is not None
+                ),
+                None,
+            ),
         )
         evaluation = await self.brain.grade(context)
         turn = Turn(
@@ -485,7 +491,17 @@ class InterviewEngine:
         return [self._question_reply(session)]
 
     async def _finish(self, session: SessionRecord, turn: Turn | None) -> list[Reply]:
-        recap = await self.brain.recap(session.profile, session.plan, session.turns)
+        # The last answer is committed before the (possibly slow, possibly failing) recap, so a
+        # crash while it is built loses nothing; the recap is then stored on its own.
+        session.state = State.FINISHED
+        session.cursor = min(session.cursor, len(session.plan.questions))
+        session.updated_at = self.clock.now()
+        await self.store.save_progress(session, turn)
+        try:
+            recap = await self.brain.recap(session.profile, session.plan, session.turns)
+        except Exception:
+            log.exception("recap for session %s failed; using the offline recap", session.id)
+            recap = build_recap(session.profile, session.plan, session.turns)
         total = len(session.plan.questions)
         header = (
             "Interview complete. Here is your recap.\n\n"
@@ -495,10 +511,7 @@ class InterviewEngine:
         )
         session.recap = recap
         usage = await self.brain.usage_note(session.id)
-        session.state = State.FINISHED
-        session.cursor = min(session.cursor, len(session.plan.questions))
-        session.updated_at = self.clock.now()
-        await self.store.save_progress(session, turn)
+        await self.store.save_progress(session)
         return [
             Reply(
                 ReplyKind.RECAP,
@@ -530,7 +543,7 @@ class InterviewEngine:
                 if points
                 else "Think about the trade-offs and a concrete example."
             )
-        ceiling = max(2.0, 5.0 - session.hints_used)
+        ceiling = hint_ceiling(session.hints_used)
         session.updated_at = self.clock.now()
         await self.store.save_progress(session)
         return [

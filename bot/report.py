@@ -58,7 +58,13 @@ def session_json(record: SessionRecord) -> dict[str, Any]:
         ],
         "turns": turns,
         "competencies": [
-            {"name": c.name, "score": c.score, "evidence": list(c.evidence), "anchor": c.anchor}
+            {
+                "name": c.name,
+                "score": c.score,
+                # The contract: evidence is always the candidate's own words.
+                "evidence": [q for q in c.evidence if any(q in t.answer for t in record.turns)],
+                "anchor": c.anchor,
+            }
             for c in (recap.competencies if recap else ())
         ],
         "overall": recap.overall if recap else None,

@@ -53,6 +53,7 @@ from adapters.discord.views import (
     JobDescriptionModal,
     action_view,
 )
+from bot.commands import event_for_text
 from bot.domain import Recap
 from bot.engine import InterviewEngine
 from bot.events import (
@@ -185,9 +186,7 @@ class InterviewCog(commands.Cog, name="Interview"):
             record = await store.active_session(user.key, conversation.key)
             if record is not None and record.state == "briefing":
                 options = record.plan.options
-                included = options.coding == "yes" or (
-                    options.coding == "auto" and record.profile.coding_required
-                )
+                included = any(q.type.value == "coding" for q in record.plan.questions)
                 labels["coding"] = "Skip coding" if included else "Include coding"
                 labels["length"] = f"Change length ({options.length})"
         if "focus" in actions:
@@ -671,7 +670,7 @@ class InterviewCog(commands.Cog, name="Interview"):
                 )
             return
         async with message.channel.typing():
-            replies = await self._handle(IncomingEvent.say(user, conversation, text))
+            replies = await self._handle(event_for_text(user, conversation, text))
         recorded = not any(r.kind is ReplyKind.ERROR for r in replies) and record.state in (
             "asking",
             "follow_up",

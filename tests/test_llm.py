@@ -563,3 +563,12 @@ async def test_a_turn_past_the_deadline_is_graded_offline_without_waiting(
     assert evaluation == await offline.grade(ctx)
     assert probe == await offline.follow_up(ctx, evaluation, random.Random(0))
     assert "offline fallback" in await brain.usage_note("s1")
+
+
+def test_verbatim_quote_survives_characters_that_fold_to_several() -> None:
+    from bot.llm.guard import verbatim_quote
+
+    source = "Ich habe an der Straße gearbeitet und viel gelernt. ﬁnally ﬁxed İstanbul orders."
+    assert verbatim_quote("an der strasse gearbeitet und", source) == "an der Straße gearbeitet und"
+    assert verbatim_quote("finally fixed İstanbul", source) is not None  # no IndexError
+    assert verbatim_quote("ss ss ss ss", "ß ß ß ß ß") == "ß ß ß ß"

@@ -54,6 +54,11 @@ HINT_CEILING_STEP = 1.0
 MIN_CEILING = 2.0
 
 
+def hint_ceiling(hints_used: int) -> float:
+    """The best score still reachable after ``hints_used`` hints on a question."""
+    return max(MIN_CEILING, 5.0 - HINT_CEILING_STEP * hints_used)
+
+
 @dataclass(frozen=True, slots=True)
 class AnswerFeatures:
     """Everything the scorer and the follow-up rules need, computed once per answer."""
@@ -207,7 +212,7 @@ def evaluate(
     if features is None or features.answer.text != answer:
         features = extract_features(question, answer, known_skills)
     text = features.answer
-    ceiling = max(MIN_CEILING, 5.0 - HINT_CEILING_STEP * hints_used)
+    ceiling = hint_ceiling(hints_used)
     star = features.star
     story = is_story(question)
     named = len(features.skills_mentioned)

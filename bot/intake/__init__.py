@@ -3,7 +3,7 @@
 from bot.intake.errors import IntakeError
 from bot.intake.limits import IntakeLimits
 from bot.intake.normalise import normalise
-from bot.intake.text import JobText, from_bytes, from_path, from_text
+from bot.intake.text import JobText, from_bytes, from_path, from_text, read_upload
 
 __all__ = [
     "IntakeError",
@@ -13,4 +13,5 @@ __all__ = [
     "from_path",
     "from_text",
     "normalise",
+    "read_upload",
 ]

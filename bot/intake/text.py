@@ -208,7 +208,9 @@ def _refuse_unreadable(filename: str, suffix: str, kind: Kind, claimed: Kind | N
         )
 
 
-def from_path(path: Path, *, limits: IntakeLimits) -> JobText:
+def read_upload(path: Path, *, limits: IntakeLimits) -> bytes:
+    """A file's bytes, refused by size before reading, for callers that pass them on as an
+    attachment (the engine then does intake once, off the event loop)."""
     try:
         if path.is_dir():
             raise IntakeError(f"{path} is a directory; give the path of a job description file.")
@@ -223,7 +225,10 @@ def from_path(path: Path, *, limits: IntakeLimits) -> JobText:
             f"{limits.max_bytes / 1024 / 1024:.1f} MB."
         )
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise IntakeError(f"Cannot read {path}: {exc.strerror or exc}") from exc
-    return from_bytes(path.name, data, limits=limits)
+
+
+def from_path(path: Path, *, limits: IntakeLimits) -> JobText:
+    return from_bytes(path.name, read_upload(path, limits=limits), limits=limits)

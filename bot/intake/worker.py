@@ -36,6 +36,9 @@ _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 _LABELS = {"pdf": "PDF", "docx": "Word document", "html": "HTML page", "rtf": "RTF document"}
 
 
+_PASSED_ENV = frozenset({"PATH", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "HOME", "VIRTUAL_ENV"})
+
+
 def extract(kind: str, source: str, data: bytes, *, max_pages: int, max_chars: int) -> Extracted:
     """The parser itself, in whatever process calls it; raises only ``IntakeError``."""
     try:
@@ -84,8 +87,11 @@ def run_isolated(
             "timeout_s": timeout_s,
         }
     ).encode()
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
+    # The parser reads hostile files: it gets no tokens or keys from the bot's environment.
+    env = {k: v for k, v in os.environ.items() if k in _PASSED_ENV}
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (_PACKAGE_ROOT, os.environ.get("PYTHONPATH")) if p
+    )
     env["PYTHONIOENCODING"] = "utf-8"
     try:
         process = subprocess.Popen(

@@ -68,6 +68,7 @@ class LLMClient(ABC):
     """Base for every endpoint: ``complete()`` adds timeout/retry/logging around the provider hook."""
 
     provider = "base"
+    display_url = "(in process)"  # where the endpoint is, safe to log (no credentials)
 
     def __init__(
         self,

@@ -75,8 +75,10 @@ def verbatim_quote(quote: str, source: str) -> str | None:
             previous_space = True
             continue
         previous_space = False
-        chars.append(normalise(ch) or ch)
-        offsets.append(index)
+        # Case folding can turn one character into several ("ß" -> "ss"): one offset each.
+        folded = normalise(ch) or ch
+        chars.append(folded)
+        offsets.extend([index] * len(folded))
     flat = "".join(chars)
     position = flat.find(wanted)
     if position < 0:

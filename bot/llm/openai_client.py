@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit, urlunsplit
 
 from bot.llm.base import LLMClient, LLMError, RetryPolicy, UnsupportedFormat
 from bot.ports import ChatMessage, LLMResult
@@ -36,6 +37,14 @@ def _retry_after(headers: Any) -> float | None:
         return None
 
 
+def redact_url(url: str) -> str:
+    """``https://user:key@host/v1`` -> ``https://host/v1``."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
 class OpenAICompatibleClient(LLMClient):
     provider = "openai-compatible"
 
@@ -53,6 +62,8 @@ class OpenAICompatibleClient(LLMClient):
         import openai  # lazy: only when an endpoint is configured
 
         self.base_url = (base_url or DEFAULT_OPENAI_URL).rstrip("/")
+        # What logs and `doctor` may show: never credentials embedded in the URL.
+        self.display_url = redact_url(self.base_url)
         default_model = DEFAULT_OPENAI_MODEL if base_url is None else ""
         super().__init__(model or default_model, timeout_s=timeout_s, retry=retry)
         self.max_tokens = max_tokens

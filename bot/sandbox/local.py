@@ -208,8 +208,13 @@ class LocalRunner:
         lang = resolve("python")
         assert lang is not None
         slot = free.get_nowait()
-        result = await self._execute(slot, lang, probe, b"", RunLimits(wall_seconds=10))
-        free.put_nowait(slot)
+        try:
+            result = await self._execute(slot, lang, probe, b"", RunLimits(wall_seconds=10))
+        except Exception as exc:  # a crashed probe proves nothing: refuse, with the reason
+            report.problems.append(f"sandbox probe crashed: {exc!r}")
+            return report
+        finally:
+            free.put_nowait(slot)
         try:
             uid, _gid, nproc = (int(x) for x in result.stdout.split())
         except ValueError:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-from dataclasses import dataclass
 
 from bot.domain import (
     CriterionNote,
@@ -23,7 +22,8 @@ from bot.domain import (
     Rubric,
     TalkingPoint,
 )
-from bot.ports import CodeRunner, RunResult
+from bot.evaluation.scoring import hint_ceiling
+from bot.ports import CodeRunner
 from bot.sandbox.exercises import JUDGED_LANGUAGES, Exercise, choose, load_bank
 from bot.sandbox.extract import from_text
 from bot.sandbox.judge import Verdict, judge
@@ -108,12 +108,6 @@ def _score(verdict: Verdict) -> float:
     return round((1.0 + 3.0 * share) * 2) / 2
 
 
-@dataclass(frozen=True, slots=True)
-class Judged:
-    evaluation: Evaluation
-    verdict: Verdict
-
-
 class CodingRound:
     def __init__(self, runner: CodeRunner, exercises: dict[str, Exercise]) -> None:
         self.runner = runner
@@ -123,6 +117,13 @@ class CodingRound:
     def load(cls, runner: CodeRunner) -> CodingRound:
         return cls(runner, load_bank())
 
+    def close(self) -> None:
+        """Give back what the runner holds (leased sandbox uids); a pool wraps the runner."""
+        inner = getattr(self.runner, "runner", self.runner)
+        close = getattr(inner, "close", None)
+        if callable(close):
+            close()
+
     @staticmethod
     def owns(question: Question) -> bool:
         return question.id.startswith(PREFIX)
@@ -131,25 +132,35 @@ class CodingRound:
         exercise = choose(self.exercises, level=profile.level.value, seed=rng.randrange(1 << 30))
         return exercise_question(exercise) if exercise is not None else None
 
-    async def judge_answer(self, question: Question, answer: str, hints_used: int) -> Judged | None:
-        """``None`` when the answer holds no code (then it is a walkthrough)."""
+    async def judge_answer(
+        self, question: Question, answer: str, hints_used: int
+    ) -> Evaluation | None:
+        """The evaluation of a code answer, or ``None`` when it holds no code (a walkthrough).
+
+        Never raises: a judge failure (a reference timing out under load, a remote executor
+        refusing) becomes a "refused" verdict the candidate is told about, and nothing is lost.
+        """
         code = from_text(answer)
         exercise = self.exercises.get(question.id.removeprefix(PREFIX))
         if code is None or exercise is None:
             return None
         language = code.language or "python"
         if language not in JUDGED_LANGUAGES:
-            verdict_text = (
+            text = (
                 f"I can run Python and JavaScript answers for this exercise, not {language}. "
                 "Rewrite it in one of those, or walk me through it."
             )
-            return Judged(
-                Evaluation(score=None, summary=verdict_text, feedback=verdict_text),
-                Verdict(exercise.id, language, "refused", 0, 0, [], RunResult("refused", None)),
+            return Evaluation(score=None, summary=text, feedback=text, code_status="language")
+        try:
+            verdict = await judge(code.code, language, exercise, self.runner)
+        except Exception:
+            log.exception("judging %s failed", exercise.id)
+            text = (
+                "I couldn't run your code just now (the code runner had a problem on my side). "
+                "Walk me through your approach instead, or send the code again in a moment."
             )
-        verdict = await judge(code.code, language, exercise, self.runner)
-        ceiling = max(2.0, 5.0 - hints_used)
-        score = min(ceiling, _score(verdict))
+            return Evaluation(score=None, summary=text, feedback=text, code_status="error")
+        ceiling = hint_ceiling(hints_used)
         notes = (
             CriterionNote(
                 criterion="Correctness",
@@ -158,14 +169,13 @@ class CodingRound:
             ),
         )
         feedback = f"I ran your {language} code: {verdict.message}"
-        return Judged(
-            Evaluation(
-                score=score,
-                criteria=notes,
-                hints_used=hints_used,
-                ceiling=ceiling,
-                summary=feedback,
-                feedback=feedback,
-            ),
-            verdict,
+        return Evaluation(
+            score=min(ceiling, _score(verdict)),
+            criteria=notes,
+            hints_used=hints_used,
+            ceiling=ceiling,
+            summary=feedback,
+            feedback=feedback,
+            code_status=verdict.status,
+            code_follow_ups=tuple(verdict.follow_ups),
         )

@@ -7,9 +7,12 @@ database is reported by name and never recreated: silently starting over would l
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,7 @@ from pydantic import ValidationError
 
 from bot.domain import InterviewPlan, JobProfile, Recap, Turn
 from bot.ports import SessionRecord
+from bot.store import InProcessClaims
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +75,9 @@ class StoreError(RuntimeError):
 class SQLiteStore:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._write_lock = asyncio.Lock()
         self._db: aiosqlite.Connection | None = None
+        self._claims = InProcessClaims()
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -152,21 +158,36 @@ class SQLiteStore:
             "updated_at": record.updated_at,
         }
 
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One writer at a time on the shared connection, committed or rolled back whole.
+
+        Without the lock, sessions handled concurrently would interleave statements inside
+        sqlite3's implicit transaction: one session's commit could carry half of another's write.
+        """
+        async with self._write_lock:
+            try:
+                yield self.db
+                await self.db.commit()
+            except BaseException:
+                await self.db.rollback()
+                raise
+
     async def create_session(self, record: SessionRecord) -> None:
         values = self._session_values(record)
         columns = ", ".join(values)
         marks = ", ".join(f":{k}" for k in values)
-        await self.db.execute(f"INSERT INTO sessions ({columns}) VALUES ({marks})", values)
-        await self.db.commit()
+        async with self._transaction() as db:
+            await db.execute(f"INSERT INTO sessions ({columns}) VALUES ({marks})", values)
 
     async def save_progress(self, record: SessionRecord, new_turn: Turn | None = None) -> None:
         # Profile and plan never change after creation: rewriting them per turn is wasted I/O.
         values = {k: v for k, v in self._session_values(record).items() if k not in _IMMUTABLE}
         assignments = ", ".join(f"{k} = :{k}" for k in values if k != "id")
-        try:
-            await self.db.execute(f"UPDATE sessions SET {assignments} WHERE id = :id", values)
+        async with self._transaction() as db:
+            await db.execute(f"UPDATE sessions SET {assignments} WHERE id = :id", values)
             if new_turn is not None:
-                await self.db.execute(
+                await db.execute(
                     "INSERT OR REPLACE INTO turns (session_id, seq, question_index, turn_json,"
                     " created_at) VALUES (?, ?, ?, ?, ?)",
                     (
@@ -177,17 +198,13 @@ class SQLiteStore:
                         new_turn.created_at,
                     ),
                 )
-            await self.db.commit()
-        except BaseException:
-            await self.db.rollback()
-            raise
 
     async def replace_plan(self, record: SessionRecord) -> None:
-        await self.db.execute(
-            "UPDATE sessions SET plan_json = ?, updated_at = ? WHERE id = ?",
-            (record.plan.model_dump_json(), record.updated_at, record.id),
-        )
-        await self.db.commit()
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE sessions SET plan_json = ?, updated_at = ? WHERE id = ?",
+                (record.plan.model_dump_json(), record.updated_at, record.id),
+            )
 
     def _record_from_row(
         self, row: sqlite3.Row | tuple[Any, ...], turns: list[Turn]
@@ -282,6 +299,18 @@ class SQLiteStore:
         return [self._record_from_row(tuple(r), await self._turns(str(r[0]))) for r in rows]
 
     async def forget_user(self, user_key: str) -> int:
-        cursor = await self.db.execute("DELETE FROM sessions WHERE user_key = ?", (user_key,))
-        await self.db.commit()
+        async with self._transaction() as db:
+            cursor = await db.execute("DELETE FROM sessions WHERE user_key = ?", (user_key,))
         return cursor.rowcount
+
+    async def claim(self, session_id: str, owner: str) -> bool:
+        """Session ownership (see ``bot.store``): a SQLite file serves one process, so only a
+        different owner inside this process can hold the session already."""
+        held = self._claims.holder(session_id)
+        if held is not None:
+            return held == owner
+        self._claims.take(session_id, owner)
+        return True
+
+    async def release(self, session_id: str, owner: str) -> None:
+        self._claims.drop(session_id, owner)
