@@ -162,16 +162,23 @@ class InterviewEngine:
         if session.state == State.BRIEFING:
             return [self._summary_reply(session)]
         if session.state == State.PAUSED:
-            return [
-                Reply(
-                    ReplyKind.NOTICE,
-                    "Your interview is paused. Say /resume to continue.",
-                    session_id=session.id,
-                )
-            ]
+            return self._notice(
+                session,
+                "Your interview is paused. Say /resume to continue.",
+            )
         return [self._question_reply(session, resumed=True)]
 
     # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def _notice(session: SessionRecord | None, text: str) -> list[Reply]:
+        return [Reply(ReplyKind.NOTICE, text, session_id=session.id if session else "")]
+
+    async def _move(self, session: SessionRecord, state: State) -> None:
+        """Enter ``state`` and commit it before any reply leaves the engine."""
+        session.state = state
+        session.updated_at = self.clock.now()
+        await self.store.save_progress(session)
+
     def _question(self, session: SessionRecord) -> Question:
         return session.plan.questions[session.cursor]
 
@@ -326,9 +333,7 @@ class InterviewEngine:
         assert session is not None
         replies = await self._start(event, None)
         if replies and replies[-1].kind is not ReplyKind.ERROR:
-            session.state = State.CANCELLED
-            session.updated_at = self.clock.now()
-            await self.store.save_progress(session)
+            await self._move(session, State.CANCELLED)
         return replies
 
     async def _show_briefing(
@@ -359,48 +364,35 @@ class InterviewEngine:
 
     async def _begin(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
         assert session is not None
-        session.state = State.ASKING
-        session.updated_at = self.clock.now()
-        await self.store.save_progress(session)
+        await self._move(session, State.ASKING)
         return [self._question_reply(session)]
 
     async def _cancel(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
         assert session is not None
-        session.state = State.CANCELLED
-        session.updated_at = self.clock.now()
-        await self.store.save_progress(session)
-        return [
-            Reply(
-                ReplyKind.NOTICE,
-                "Cancelled. Start again any time with a job description.",
-                session_id=session.id,
-            )
-        ]
+        await self._move(session, State.CANCELLED)
+        return self._notice(
+            session,
+            "Cancelled. Start again any time with a job description.",
+        )
 
     async def _already_running(
         self, event: IncomingEvent, session: SessionRecord | None
     ) -> list[Reply]:
         assert session is not None
-        return [
-            Reply(
-                ReplyKind.NOTICE,
-                "You already have an interview running here. Answer the current question, "
-                "or /end it first to start a new one.",
-                session_id=session.id,
-            )
-        ]
+        return self._notice(
+            session,
+            "You already have an interview running here. Answer the current question, "
+            "or /end it first to start a new one.",
+        )
 
     async def _answer(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
         assert session is not None
         text = event.text.strip()
         if not text:
-            return [
-                Reply(
-                    ReplyKind.NOTICE,
-                    "I didn't catch an answer. Type it, or use /hint, /repeat or /skip.",
-                    session_id=session.id,
-                )
-            ]
+            return self._notice(
+                session,
+                "I didn't catch an answer. Type it, or use /hint, /repeat or /skip.",
+            )
         if len(text) > self.limits.max_answer_chars:
             return [
                 Reply(
@@ -412,13 +404,10 @@ class InterviewEngine:
                 )
             ]
         if _THINKING.match(text):
-            return [
-                Reply(
-                    ReplyKind.NOTICE,
-                    "Take your time. Answer when you're ready (or /pause, /hint).",
-                    session_id=session.id,
-                )
-            ]
+            return self._notice(
+                session,
+                "Take your time. Answer when you're ready (or /pause, /hint).",
+            )
 
         question = self._question(session)
         index = session.cursor
@@ -526,13 +515,10 @@ class InterviewEngine:
         assert session is not None
         question = self._question(session)
         if session.hints_used >= MAX_HINTS:
-            return [
-                Reply(
-                    ReplyKind.NOTICE,
-                    "No more hints for this question — give it your best shot, or /skip.",
-                    session_id=session.id,
-                )
-            ]
+            return self._notice(
+                session,
+                "No more hints for this question — give it your best shot, or /skip.",
+            )
         session.hints_used += 1
         if session.hints_used == 1:
             hint = question.hint or "Structure it: the situation, what you did, and the result."
@@ -546,13 +532,10 @@ class InterviewEngine:
         ceiling = hint_ceiling(session.hints_used)
         session.updated_at = self.clock.now()
         await self.store.save_progress(session)
-        return [
-            Reply(
-                ReplyKind.NOTICE,
-                f"Hint: {hint}\n(With this hint, this question is scored out of {ceiling:g}.)",
-                session_id=session.id,
-            )
-        ]
+        return self._notice(
+            session,
+            f"Hint: {hint}\n(With this hint, this question is scored out of {ceiling:g}.)",
+        )
 
     async def _repeat(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
         assert session is not None
@@ -580,28 +563,20 @@ class InterviewEngine:
     async def _pause(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
         assert session is not None
         session.paused_from = session.state
-        session.state = State.PAUSED
-        session.updated_at = self.clock.now()
-        await self.store.save_progress(session)
-        return [
-            Reply(
-                ReplyKind.NOTICE,
-                "Paused — your progress is saved. Say /resume when you're ready.",
-                session_id=session.id,
-            )
-        ]
+        await self._move(session, State.PAUSED)
+        return self._notice(
+            session,
+            "Paused — your progress is saved. Say /resume when you're ready.",
+        )
 
     async def _already_paused(
         self, event: IncomingEvent, session: SessionRecord | None
     ) -> list[Reply]:
         assert session is not None
-        return [
-            Reply(
-                ReplyKind.NOTICE,
-                "Already paused. Say /resume when you're ready.",
-                session_id=session.id,
-            )
-        ]
+        return self._notice(
+            session,
+            "Already paused. Say /resume when you're ready.",
+        )
 
     async def _resume(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
         assert session is not None
@@ -625,16 +600,11 @@ class InterviewEngine:
     async def _end(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
         assert session is not None
         if not any(t.answer for t in session.turns):
-            session.state = State.CANCELLED
-            session.updated_at = self.clock.now()
-            await self.store.save_progress(session)
-            return [
-                Reply(
-                    ReplyKind.NOTICE,
-                    "Interview ended. There were no answers to grade, so there is no recap.",
-                    session_id=session.id,
-                )
-            ]
+            await self._move(session, State.CANCELLED)
+            return self._notice(
+                session,
+                "Interview ended. There were no answers to grade, so there is no recap.",
+            )
         return await self._finish(session, None)
 
     async def _status(self, event: IncomingEvent, session: SessionRecord | None) -> list[Reply]:
