@@ -52,7 +52,6 @@ class State(StrEnum):
     CANCELLED = "cancelled"
 
 
-ACTIVE = (State.BRIEFING, State.ASKING, State.FOLLOW_UP, State.PAUSED)
 IN_QUESTION = (State.ASKING, State.FOLLOW_UP)
 
 # (state, command) -> handler name. Absent pairs are refused with the list of allowed commands.

@@ -56,6 +56,7 @@ class LLMClient(Protocol):
     ``tag`` names the prompt and its version for logs and usage accounting."""
 
     model: str
+    display_url: str  # where the endpoint is, without credentials: safe to log and show
 
     async def complete(
         self,
@@ -73,6 +74,8 @@ class LLMClient(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Word:
+    """One recognised word; ``start``/``end`` in seconds from the start of the clip."""
+
     text: str
     start: float
     end: float
@@ -80,6 +83,14 @@ class Word:
 
 @dataclass(frozen=True, slots=True)
 class AudioClip:
+    """Audio moving between adapters and speech engines.
+
+    ``format`` ``"s16le"``: ``data`` is raw little-endian 16-bit PCM at ``sample_rate`` with
+    ``channels`` interleaved. Any other value (``"wav"``, ``"mp3"``, ``"ogg"``, ``"m4a"``,
+    ``"webm"``, ``"file"``) means ``data`` holds an encoded file as uploaded, which the speech
+    package decodes with ffmpeg (``sample_rate`` may then be 0: unknown).
+    """
+
     data: bytes
     sample_rate: int
     channels: int = 1
@@ -88,17 +99,25 @@ class AudioClip:
 
 @dataclass(frozen=True, slots=True)
 class Transcript:
+    """What was said, with word timings for delivery metrics; ``model`` names the recogniser."""
+
     text: str
     words: tuple[Word, ...] = ()
     language: str = "en"
     duration: float = 0.0
+    model: str = ""
 
 
 class SpeechToText(Protocol):
+    """Speech to text. ``vocabulary`` (the job's skills) biases recognition towards those terms.
+    Raises ``bot.speech.AudioError`` for recordings it cannot use."""
+
     async def transcribe(self, clip: AudioClip, vocabulary: Sequence[str] = ()) -> Transcript: ...
 
 
 class TextToSpeech(Protocol):
+    """Text to speech in the engine's native format; adapters convert for their transport."""
+
     async def synthesize(self, text: str) -> AudioClip: ...
 
 
@@ -139,6 +158,10 @@ class CodeRunner(Protocol):
     async def run(
         self, code: str, language: str, stdin: str = "", limits: RunLimits = RunLimits()
     ) -> RunResult: ...
+
+
+# Session states in which an interview is still open (the engine's State values).
+ACTIVE_STATES: tuple[str, ...] = ("briefing", "asking", "follow_up", "paused")
 
 
 @dataclass(slots=True)

@@ -17,13 +17,12 @@ import discord
 
 from adapters.discord.render import CHART_FILENAME, Outgoing
 from bot.events import ConversationRef, UserRef
-from bot.ports import SessionRecord, Store
+from bot.ports import ACTIVE_STATES, SessionRecord, Store
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 DM_SCOPE = "dm"
-ACTIVE_STATES = ("briefing", "asking", "follow_up", "paused")
 NO_MENTIONS = discord.AllowedMentions.none()
 
 K = TypeVar("K")

@@ -58,12 +58,11 @@ from bot.events import (
     UserRef,
 )
 from bot.intake import IntakeError
-from bot.ports import SessionRecord
+from bot.ports import ACTIVE_STATES, SessionRecord
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
-ACTIVE_STATES = ("briefing", "asking", "follow_up", "paused")
 JD_SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm", ".rtf")
 LENGTHS = ("short", "standard", "long")
 OPTION_KEYS = ("length", "coding", "focus")

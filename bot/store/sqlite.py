@@ -20,12 +20,11 @@ import aiosqlite
 from pydantic import ValidationError
 
 from bot.domain import InterviewPlan, JobProfile, Recap, Turn
-from bot.ports import SessionRecord
+from bot.ports import ACTIVE_STATES, SessionRecord
 from bot.store import InProcessClaims
 
 log = logging.getLogger(__name__)
 
-ACTIVE_STATES = ("briefing", "asking", "follow_up", "paused")
 
 # Append-only: each entry moves the schema from version N to N+1. Never edit a released entry.
 MIGRATIONS: tuple[str, ...] = (
