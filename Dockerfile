@@ -1,19 +1,39 @@
-# Slim image for the bot. System packages grow with the voice and sandbox features.
-FROM python:3.11-slim
-RUN apt-get update \
- && apt-get install -y --no-install-recommends make \
- && rm -rf /var/lib/apt/lists/*
-RUN useradd --create-home --uid 10001 bot
-WORKDIR /app
+# interview-bot image: slim Python, the project in a virtual environment, a non-root user.
+# Build stage: compile/install wheels with pip; the runtime stage gets only the finished venv.
+ARG PYTHON_VERSION=3.11
+FROM python:${PYTHON_VERSION}-slim-bookworm AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+RUN python -m venv /opt/venv
+WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY adapters ./adapters
 COPY cogs ./cogs
 COPY data ./data
 COPY prompts ./prompts
-RUN pip install --no-cache-dir .
+# Extras to bake in (pyproject.toml [project.optional-dependencies]); add voice for speech.
+ARG EXTRAS=postgres,discord,llm
+RUN /opt/venv/bin/pip install ".[${EXTRAS}]"
+
+FROM python:${PYTHON_VERSION}-slim-bookworm
+# ffmpeg + libopus: voice (decode uploads, Discord's Opus); espeak-ng: offline text-to-speech;
+# bubblewrap: the local code sandbox; tini: PID 1 that forwards SIGTERM so shutdown is clean.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg libopus0 espeak-ng bubblewrap tini \
+ && rm -rf /var/lib/apt/lists/*
+RUN useradd --create-home --uid 10001 --user-group bot \
+ && install -d -o bot -g bot /home/bot/data
+COPY --from=build /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    INTERVIEW_BOT_DATA_DIR=/home/bot/data
 USER bot
-ENV INTERVIEW_BOT_DATA_DIR=/home/bot/data
+WORKDIR /home/bot
 VOLUME ["/home/bot/data"]
-ENTRYPOINT ["interview-bot"]
-CMD ["console"]
+# Opens the configured store (SQLite file or DATABASE_URL) and closes it; /healthz replaces this
+# once the HTTP mode serves it.
+HEALTHCHECK --interval=30s --timeout=25s --start-period=30s --retries=3 \
+  CMD ["python", "-c", "import bot.store; bot.store.healthcheck()"]
+ENTRYPOINT ["tini", "--", "interview-bot"]
+# `docker compose run --rm bot console` gives the terminal demo; the compose file runs discord.
+CMD ["discord"]

@@ -19,7 +19,7 @@ from bot.sandbox.pool import RunnerPool
 from bot.sandbox.round import CodingRound
 from bot.sandbox.selfcheck import SandboxUnavailable
 from bot.settings import Settings
-from bot.store.sqlite import SQLiteStore
+from bot.store import open_store
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +42,19 @@ async def build_coding_round() -> CodingRound | None:
     The self-check runs once here so a machine without a safe sandbox is known at start, with
     the reason logged, rather than on a candidate's first code answer.
     """
-    runner = make_runner()
-    check = getattr(runner, "check", None)
     try:
+        runner = make_runner()
+        check = getattr(runner, "check", None)
         if check is not None:
-            await check()
+            report = await check()
+            for note in getattr(report, "notes", ()):
+                log.warning("code sandbox: %s", note)
     except SandboxUnavailable as exc:
         log.warning("%s", exc)
+        return None
+    except Exception:
+        # Anything unexpected in the self-check means we can't vouch for the sandbox.
+        log.exception("code sandbox self-check failed; coding rounds are walkthroughs")
         return None
     return CodingRound.load(RunnerPool(runner, concurrency=2))
 
@@ -74,7 +80,7 @@ def build_brain(settings: Settings, coding: CodingRound | None = None) -> Brain:
     log.info(
         "LLM interviewer: model %s at %s",
         brain.client.model or "(server default)",
-        settings.llm_base_url or "the default OpenAI endpoint",
+        brain.client.display_url,
     )
     return brain
 
@@ -82,12 +88,14 @@ def build_brain(settings: Settings, coding: CodingRound | None = None) -> Brain:
 @asynccontextmanager
 async def build_engine(settings: Settings) -> AsyncIterator[InterviewEngine]:
     """An engine over an open store; the store is closed when the block exits, even on error."""
-    store = SQLiteStore(settings.database_file)
-    await store.open()
-    # Load the taxonomy now, off the loop, so the first user does not wait for it.
-    await asyncio.to_thread(load_taxonomy)
-    brain = build_brain(settings, await build_coding_round())
+    store = await open_store(settings)
+    brain: Brain | None = None
+    coding: CodingRound | None = None
     try:
+        # Load the taxonomy now, off the loop, so the first user does not wait for it.
+        await asyncio.to_thread(load_taxonomy)
+        coding = await build_coding_round()
+        brain = build_brain(settings, coding)
         engine = InterviewEngine(
             store,
             brain,
@@ -101,4 +109,6 @@ async def build_engine(settings: Settings) -> AsyncIterator[InterviewEngine]:
         closer = getattr(brain, "aclose", None)
         if closer is not None:
             await closer()
+        if coding is not None:
+            coding.close()
         await store.close()

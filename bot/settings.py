@@ -29,6 +29,11 @@ class Settings(BaseModel):
 
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_path: Path | None = None
+    # ``sqlite:///path`` or ``postgresql://…``; unset = the SQLite file below. Not in repr: it may
+    # carry a password.
+    database_url: str | None = Field(
+        default=None, repr=False, pattern=r"^(sqlite:///.+|postgres(ql)?://.*)$"
+    )
     max_jd_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     max_jd_chars: int = Field(default=60_000, ge=200)
     max_answer_chars: int = Field(default=20_000, ge=200)
@@ -54,6 +59,7 @@ class Settings(BaseModel):
 ENV_VARS: Mapping[str, str] = {
     "INTERVIEW_BOT_DATA_DIR": "data_dir",
     "INTERVIEW_BOT_DB": "database_path",
+    "DATABASE_URL": "database_url",
     "INTERVIEW_BOT_MAX_JD_BYTES": "max_jd_bytes",
     "INTERVIEW_BOT_MAX_JD_CHARS": "max_jd_chars",
     "INTERVIEW_BOT_MAX_ANSWER_CHARS": "max_answer_chars",

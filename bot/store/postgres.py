@@ -1,0 +1,490 @@
+"""PostgreSQL store (psycopg 3 async with a connection pool) behind the same ``Store`` port.
+
+Why PostgreSQL: several bot processes (Discord shards, a Slack worker) share one database, and a
+session must be handled by exactly one of them at a time; SQLite serves one process well and no more.
+
+Why an append-only list of SQL migrations per backend rather than Alembic: there are two backends
+and a two-table schema with no ORM. Alembic needs SQLAlchemy (an engine, a ``MetaData`` model and an
+``env.py``) only to emit a handful of ``CREATE``/``ALTER`` statements we can read and review as SQL,
+and its autogenerate compares ORM models we do not have. Each backend keeps a tuple whose entry N
+moves the schema from version N to N+1 (SQLite records the version in ``PRAGMA user_version``,
+PostgreSQL in ``interview_bot_schema``); the tuples have the same length and the same tables, which
+``tests/test_store_backends.py`` checks. Released entries are never edited. If the schema grows past
+a few tables or needs data migrations across backends, Alembic with SQLAlchemy Core is the step up.
+
+Migrations run in one transaction under a transaction-level advisory lock, so processes starting
+together do not race; PostgreSQL's DDL is transactional, so a failed migration leaves nothing half
+applied. JSON columns stay ``TEXT`` as in SQLite: the store never queries inside them, and the text
+round-trips byte for byte; a later migration may switch them to ``jsonb`` when a query needs it.
+
+Every state change and its turn are written in one transaction, as in SQLite. psycopg is imported
+only when this store is opened, so installs that never use PostgreSQL need not have it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from bot.domain import InterviewPlan, JobProfile, Recap, Turn
+from bot.ports import ACTIVE_STATES, SessionRecord
+from bot.store import InProcessClaims, describe_url
+from bot.store.sqlite import StoreError
+
+if TYPE_CHECKING:
+    from psycopg import AsyncConnection
+    from psycopg_pool import AsyncConnectionPool
+
+    Connection = AsyncConnection[tuple[Any, ...]]
+    Pool = AsyncConnectionPool[Connection]
+
+log = logging.getLogger(__name__)
+
+# Append-only, one entry per schema version, mirroring ``bot.store.sqlite.MIGRATIONS``.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        user_key TEXT NOT NULL,
+        conversation_key TEXT NOT NULL,
+        state TEXT NOT NULL,
+        profile_json TEXT NOT NULL,
+        plan_json TEXT NOT NULL,
+        cursor INTEGER NOT NULL DEFAULT 0,
+        follow_ups_asked INTEGER NOT NULL DEFAULT 0,
+        pending_probe TEXT NOT NULL DEFAULT '',
+        probe_kind TEXT NOT NULL DEFAULT '',
+        hints_used INTEGER NOT NULL DEFAULT 0,
+        paused_from TEXT NOT NULL DEFAULT '',
+        recap_json TEXT,
+        created_at DOUBLE PRECISION NOT NULL,
+        updated_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX sessions_by_user ON sessions (user_key, updated_at);
+    CREATE INDEX sessions_by_conversation ON sessions (user_key, conversation_key, state);
+    CREATE TABLE turns (
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        question_index INTEGER NOT NULL,
+        turn_json TEXT NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (session_id, seq)
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+VERSION_TABLE = "interview_bot_schema"
+# application_name on our connections, so pg_stat_activity shows which ones hold session claims.
+APPLICATION = "interview-bot"
+CLAIMS_APPLICATION = "interview-bot claims"
+
+# Advisory-lock keys are one 64-bit space per database; derive ours from a namespaced hash so they
+# do not collide with another application's locks (or our migration lock).
+MIGRATION_LOCK_KEY = int.from_bytes(
+    hashlib.blake2b(b"interview-bot:migrations", digest_size=8).digest(), "big", signed=True
+)
+
+_COLUMNS = (
+    "id",
+    "user_key",
+    "conversation_key",
+    "state",
+    "profile_json",
+    "plan_json",
+    "cursor",
+    "follow_ups_asked",
+    "pending_probe",
+    "probe_kind",
+    "hints_used",
+    "paused_from",
+    "recap_json",
+    "created_at",
+    "updated_at",
+)
+_MUTABLE = (
+    "state",
+    "cursor",
+    "follow_ups_asked",
+    "pending_probe",
+    "probe_kind",
+    "hints_used",
+    "paused_from",
+    "recap_json",
+    "updated_at",
+)
+_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM sessions"
+
+
+def session_lock_key(session_id: str) -> int:
+    """The advisory-lock key of a session: the same in every process and server version."""
+    digest = hashlib.blake2b(
+        b"interview-bot:session:" + session_id.encode(), digest_size=8
+    ).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _import_driver() -> tuple[Any, Any]:
+    try:
+        import psycopg
+        import psycopg_pool
+    except ImportError as exc:
+        raise StoreError(
+            f"DATABASE_URL points at PostgreSQL but psycopg is not installed ({exc}); "
+            "install it with: pip install 'interview-bot[postgres]'"
+        ) from exc
+    return psycopg, psycopg_pool
+
+
+class PostgresStore:
+    """``Store`` over PostgreSQL; plus ``claim``/``release`` for session ownership across processes.
+
+    ``pool_size`` bounds the connections this process opens (one more is held for claims);
+    ``timeout`` bounds connecting and waiting for a free pooled connection, so a down server is an
+    error within seconds rather than a hang.
+    """
+
+    def __init__(self, url: str, *, pool_size: int = 10, timeout: float = 10.0) -> None:
+        self.url = url
+        self.name = describe_url(url)
+        self.pool_size = pool_size
+        self.timeout = timeout
+        self._pool: Pool | None = None
+        self._claims_conn: Connection | None = None
+        self._claims = InProcessClaims()
+        self._claims_lock = asyncio.Lock()
+
+    @property
+    def pool(self) -> Pool:
+        if self._pool is None:
+            raise StoreError("store is not open")
+        return self._pool
+
+    async def _connect(self, application_name: str = APPLICATION) -> Connection:
+        psycopg, _ = _import_driver()
+        try:
+            conn: Connection = await psycopg.AsyncConnection.connect(
+                self.url,
+                autocommit=True,
+                connect_timeout=max(1, round(self.timeout)),
+                application_name=application_name,
+            )
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot connect to the database {self.name}: {exc}") from exc
+        return conn
+
+    async def open(self) -> None:
+        psycopg, psycopg_pool = _import_driver()
+        # Migrate on one direct connection first: its errors (bad password, unknown database) are
+        # clearer than a pool's "couldn't get a connection" time-out.
+        conn = await self._connect()
+        try:
+            await self._migrate(conn)
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot prepare the database {self.name}: {exc}") from exc
+        finally:
+            await conn.close()
+        pool = psycopg_pool.AsyncConnectionPool(
+            self.url,
+            min_size=1,
+            max_size=self.pool_size,
+            open=False,
+            timeout=self.timeout,
+            # A connection broken by a server restart is replaced instead of failing a turn.
+            check=psycopg_pool.AsyncConnectionPool.check_connection,
+            kwargs={
+                "connect_timeout": max(1, round(self.timeout)),
+                "application_name": APPLICATION,
+            },
+        )
+        try:
+            await pool.open(wait=True, timeout=self.timeout)
+        except psycopg_pool.PoolTimeout as exc:
+            await pool.close()
+            raise StoreError(f"cannot open connections to the database {self.name}") from exc
+        self._pool = pool
+
+    async def _migrate(self, conn: Connection) -> None:
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
+            cur = await conn.execute(
+                "SELECT to_regclass(%s) IS NOT NULL, to_regclass('sessions') IS NOT NULL",
+                (VERSION_TABLE,),
+            )
+            row = await cur.fetchone()
+            has_version, has_sessions = (bool(row[0]), bool(row[1])) if row else (False, False)
+            if not has_version:
+                if has_sessions:
+                    raise StoreError(
+                        f"the database {self.name} has a sessions table but no {VERSION_TABLE}: "
+                        "it is not an interview-bot database. It was left untouched; point "
+                        "DATABASE_URL at an empty database."
+                    )
+                await conn.execute(f"CREATE TABLE {VERSION_TABLE} (version INTEGER NOT NULL)")
+                await conn.execute(f"INSERT INTO {VERSION_TABLE} (version) VALUES (0)")
+            cur = await conn.execute(f"SELECT version FROM {VERSION_TABLE}")
+            row = await cur.fetchone()
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"the database {self.name} has schema version {version}, newer than this "
+                    f"interview-bot understands ({SCHEMA_VERSION}); upgrade interview-bot."
+                )
+            for number in range(version, SCHEMA_VERSION):
+                log.info("applying store migration %d -> %d", number, number + 1)
+                await conn.execute(MIGRATIONS[number])
+            if version < SCHEMA_VERSION:
+                await conn.execute(f"UPDATE {VERSION_TABLE} SET version = %s", (SCHEMA_VERSION,))
+
+    async def close(self) -> None:
+        # Closing the claims connection releases every advisory lock this process holds.
+        if self._claims_conn is not None:
+            await self._claims_conn.close()
+            self._claims_conn = None
+        self._claims.clear()
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def schema_version(self) -> int:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(f"SELECT version FROM {VERSION_TABLE}")
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    @staticmethod
+    def _session_values(record: SessionRecord) -> dict[str, Any]:
+        return {
+            "id": record.id,
+            "user_key": record.user_key,
+            "conversation_key": record.conversation_key,
+            "state": record.state,
+            "profile_json": record.profile.model_dump_json(),
+            "plan_json": record.plan.model_dump_json(),
+            "cursor": record.cursor,
+            "follow_ups_asked": record.follow_ups_asked,
+            "pending_probe": record.pending_probe,
+            "probe_kind": record.probe_kind,
+            "hints_used": record.hints_used,
+            "paused_from": record.paused_from,
+            "recap_json": record.recap.model_dump_json() if record.recap else None,
+            "created_at": record.created_at,
+            "updated_at": record.updated_at,
+        }
+
+    async def create_session(self, record: SessionRecord) -> None:
+        values = self._session_values(record)
+        marks = ", ".join(f"%({k})s" for k in _COLUMNS)
+        async with self.pool.connection() as conn:
+            await conn.execute(
+                f"INSERT INTO sessions ({', '.join(_COLUMNS)}) VALUES ({marks})", values
+            )
+
+    async def save_progress(self, record: SessionRecord, new_turn: Turn | None = None) -> None:
+        # Profile and plan never change after creation: serialising and rewriting them per turn
+        # would be wasted CPU and I/O.
+        values = {
+            "id": record.id,
+            "state": record.state,
+            "cursor": record.cursor,
+            "follow_ups_asked": record.follow_ups_asked,
+            "pending_probe": record.pending_probe,
+            "probe_kind": record.probe_kind,
+            "hints_used": record.hints_used,
+            "paused_from": record.paused_from,
+            "recap_json": record.recap.model_dump_json() if record.recap else None,
+            "updated_at": record.updated_at,
+        }
+        assignments = ", ".join(f"{k} = %({k})s" for k in _MUTABLE)
+        async with self.pool.connection() as conn, conn.transaction():
+            await conn.execute(f"UPDATE sessions SET {assignments} WHERE id = %(id)s", values)
+            if new_turn is not None:
+                await conn.execute(
+                    "INSERT INTO turns (session_id, seq, question_index, turn_json, created_at)"
+                    " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (session_id, seq) DO UPDATE SET"
+                    " question_index = EXCLUDED.question_index,"
+                    " turn_json = EXCLUDED.turn_json, created_at = EXCLUDED.created_at",
+                    (
+                        record.id,
+                        new_turn.seq,
+                        new_turn.question_index,
+                        new_turn.model_dump_json(),
+                        new_turn.created_at,
+                    ),
+                )
+
+    async def replace_plan(self, record: SessionRecord) -> None:
+        async with self.pool.connection() as conn:
+            await conn.execute(
+                "UPDATE sessions SET plan_json = %s, updated_at = %s WHERE id = %s",
+                (record.plan.model_dump_json(), record.updated_at, record.id),
+            )
+
+    def _record_from_row(self, row: Sequence[Any], turns: list[Turn]) -> SessionRecord:
+        (
+            sid,
+            user_key,
+            conv,
+            state,
+            profile_json,
+            plan_json,
+            cursor,
+            fups,
+            probe,
+            probe_kind,
+            hints,
+            paused_from,
+            recap_json,
+            created,
+            updated,
+        ) = row
+        try:
+            return SessionRecord(
+                id=sid,
+                user_key=user_key,
+                conversation_key=conv,
+                state=state,
+                profile=JobProfile.model_validate_json(profile_json),
+                plan=InterviewPlan.model_validate_json(plan_json),
+                cursor=cursor,
+                follow_ups_asked=fups,
+                pending_probe=probe,
+                probe_kind=probe_kind,
+                hints_used=hints,
+                paused_from=paused_from,
+                recap=Recap.model_validate_json(recap_json) if recap_json else None,
+                created_at=created,
+                updated_at=updated,
+                turns=turns,
+            )
+        except ValidationError as exc:
+            raise StoreError(f"session {sid} in {self.name} cannot be read: {exc}") from exc
+
+    async def _records(self, sql: str, params: Sequence[Any]) -> list[SessionRecord]:
+        """Sessions and all their turns in two queries (not one query per session)."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(sql, params)
+            rows = await cur.fetchall()
+            if not rows:
+                return []
+            ids = [str(r[0]) for r in rows]
+            cur = await conn.execute(
+                "SELECT session_id, turn_json FROM turns WHERE session_id = ANY(%s)"
+                " ORDER BY session_id, seq",
+                (ids,),
+            )
+            turn_rows = await cur.fetchall()
+        turns: dict[str, list[Turn]] = {sid: [] for sid in ids}
+        for sid, turn_json in turn_rows:
+            turns[sid].append(Turn.model_validate_json(turn_json))
+        return [self._record_from_row(r, turns[str(r[0])]) for r in rows]
+
+    async def load_session(self, session_id: str) -> SessionRecord | None:
+        found = await self._records(f"{_SELECT} WHERE id = %s", (session_id,))
+        return found[0] if found else None
+
+    async def active_session(self, user_key: str, conversation_key: str) -> SessionRecord | None:
+        found = await self._records(
+            f"{_SELECT} WHERE user_key = %s AND conversation_key = %s AND state = ANY(%s)"
+            " ORDER BY updated_at DESC LIMIT 1",
+            (user_key, conversation_key, list(ACTIVE_STATES)),
+        )
+        return found[0] if found else None
+
+    async def sessions_for_user(self, user_key: str, limit: int = 20) -> list[SessionRecord]:
+        return await self._records(
+            f"{_SELECT} WHERE user_key = %s ORDER BY updated_at DESC LIMIT %s", (user_key, limit)
+        )
+
+    async def open_sessions(self, platform: str, limit: int = 500) -> list[SessionRecord]:
+        return await self._records(
+            f"{_SELECT} WHERE state = ANY(%s) AND starts_with(user_key, %s)"
+            " ORDER BY updated_at DESC LIMIT %s",
+            (list(ACTIVE_STATES), f"{platform}:", limit),
+        )
+
+    async def forget_user(self, user_key: str) -> int:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute("DELETE FROM sessions WHERE user_key = %s", (user_key,))
+            return cur.rowcount
+
+    async def claim(self, session_id: str, owner: str) -> bool:
+        """True when ``owner`` now handles the session: no other process or owner holds it.
+
+        The lock is a session-level ``pg_try_advisory_lock`` on a dedicated autocommit connection
+        (pooled connections are shared, so a lock taken on one would leak to whoever borrows it
+        next). It never waits: a busy session answers false at once. The server drops the lock
+        when this process closes the store or dies.
+
+        Claiming again as the holder is idempotent and costs one round trip that proves the
+        claims connection (and so the lock) is still alive: call it before handling each event.
+        If that connection was lost, every claim went with it; the claim is then retried once on
+        a new connection, so true still means "held now", never "held once".
+        """
+        psycopg, _ = _import_driver()
+        async with self._claims_lock:
+            try:
+                return await self._claim_once(session_id, owner)
+            except psycopg.OperationalError as exc:
+                await self._lose_claims(str(exc).strip())
+            try:
+                return await self._claim_once(session_id, owner)
+            except psycopg.OperationalError as exc:
+                await self._lose_claims(str(exc).strip())
+                raise StoreError(
+                    f"cannot claim session {session_id} on {self.name}: {exc}"
+                ) from exc
+
+    async def _claim_once(self, session_id: str, owner: str) -> bool:
+        conn = await self._claims_connection()
+        held = self._claims.holder(session_id)
+        if held is not None:
+            if held != owner:
+                return False
+            await conn.execute("SELECT 1")  # alive connection = our lock is still held
+            return True
+        cur = await conn.execute("SELECT pg_try_advisory_lock(%s)", (session_lock_key(session_id),))
+        row = await cur.fetchone()
+        if row is None or not row[0]:
+            return False
+        self._claims.take(session_id, owner)
+        return True
+
+    async def release(self, session_id: str, owner: str) -> None:
+        """Let another process claim the session; a no-op unless ``owner`` holds it."""
+        psycopg, _ = _import_driver()
+        async with self._claims_lock:
+            if not self._claims.drop(session_id, owner) or self._claims_conn is None:
+                return
+            try:
+                await self._claims_conn.execute(
+                    "SELECT pg_advisory_unlock(%s)", (session_lock_key(session_id),)
+                )
+            except psycopg.OperationalError as exc:
+                await self._lose_claims(str(exc).strip())  # the lock went with the connection
+
+    async def _lose_claims(self, reason: str) -> None:
+        if self._claims_conn is not None:
+            log.warning(
+                "claims connection to %s was lost (%s); this process's session claims are gone",
+                self.name,
+                reason,
+            )
+            await self._claims_conn.close()
+            self._claims_conn = None
+        self._claims.clear()
+
+    async def _claims_connection(self) -> Connection:
+        if self._pool is None:
+            raise StoreError("store is not open")
+        conn = self._claims_conn
+        if conn is not None and (conn.closed or conn.broken):
+            await self._lose_claims("closed")
+            conn = None
+        if conn is None:
+            conn = self._claims_conn = await self._connect(application_name=CLAIMS_APPLICATION)
+        return conn
