@@ -56,8 +56,11 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("samples", help="list the bundled sample job descriptions")
     sub.add_parser("discord", help="run the Discord bot (needs DISCORD_TOKEN; see README)")
+    slack = sub.add_parser("slack", help="run the Slack app (needs SLACK_BOT_TOKEN; see README)")
+    slack.add_argument("--port", type=int, help="HTTP mode port (default $SLACK_PORT or 3000)")
     sub.add_parser("doctor", help="show which LLM, speech, sandbox and data the bot would use")
     _sandbox_parsers(sub)
+    _speech_parsers(sub, console)
     return parser
 
 
@@ -73,6 +76,52 @@ def _sandbox_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     judge.add_argument("--exercise", required=True, help="exercise id (data/exercises)")
     judge.add_argument("--language", help="override the language guessed from the extension")
     judge.add_argument("--json", action="store_true", help="print the verdict as JSON")
+
+
+def _speech_parsers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], console: argparse.ArgumentParser
+) -> None:
+    """transcribe, say and the console's audio-file options (issue #10)."""
+    console.add_argument(
+        "--voice-in", type=Path, help="answers from audio files in DIR (sorted, one per turn)"
+    )
+    console.add_argument("--voice-out", type=Path, help="write each question as audio into DIR")
+    transcribe = sub.add_parser("transcribe", help="transcribe an audio file (speech to text)")
+    transcribe.add_argument("audio", type=Path)
+    transcribe.add_argument("--json", action="store_true", help="text, words with times, model")
+    transcribe.add_argument(
+        "--vocabulary", default="", help="comma-separated terms to bias towards (job skills)"
+    )
+    say = sub.add_parser("say", help="speak TEXT into an audio file (text to speech)")
+    say.add_argument("text")
+    say.add_argument("-o", "--output", type=Path, required=True, help="FILE.wav (or .mp3, .ogg)")
+    say.add_argument("--engine", choices=("auto", "edge", "piper", "espeak"))
+
+
+def _speech_command(args: argparse.Namespace, settings: Settings, out: Console) -> int | None:
+    """transcribe / say / console with --voice-in or --voice-out; ``None``: not a speech command."""
+    voice_console = getattr(args, "voice_in", None) or getattr(args, "voice_out", None)
+    if args.command not in ("transcribe", "say") and not voice_console:
+        return None
+    from bot.speech import commands
+
+    if args.command == "transcribe":
+        vocabulary = [v.strip() for v in args.vocabulary.split(",") if v.strip()]
+        code, data = commands.transcribe_file(args.audio, vocabulary)
+        if args.json:
+            print(commands.dumps(data))
+        elif code == 0:
+            out.print(data["text"], markup=False)
+        else:
+            out.print(f"! {data['error']}", markup=False)
+        return code
+    if args.command == "say":
+        code, message = asyncio.run(commands.say(args.text, args.output, args.engine))
+        out.print(message if code == 0 else f"! {message}", markup=False)
+        return code
+    from adapters.voice_console import run_voice_console
+
+    return asyncio.run(run_voice_console(args, settings, out))
 
 
 async def _sandbox_status() -> tuple[str, str]:
@@ -203,7 +252,7 @@ def _doctor(args: argparse.Namespace, settings: Settings, out: Console) -> int:
                 return "not installed", f"install the llm extra ({exc})"
             client.retry = RetryPolicy(attempts=1)
             client.timeout_s = min(client.timeout_s, 10.0)
-            where = f"{client.base_url} · model {client.model or '(server default)'}"
+            where = f"{client.display_url} · model {client.model or '(server default)'}"
             started = time.perf_counter()
             try:
                 result = await client.complete(
@@ -215,7 +264,7 @@ def _doctor(args: argparse.Namespace, settings: Settings, out: Console) -> int:
                 await client.aclose()
             took = (time.perf_counter() - started) * 1000
             return "answering", (
-                f"{client.base_url} · model {result.model} · 1-token probe {took:.0f} ms"
+                f"{client.display_url} · model {result.model} · 1-token probe {took:.0f} ms"
             )
 
         status, detail = asyncio.run(probe())
@@ -286,6 +335,52 @@ def _discord(settings: Settings, err: Console) -> int:
         return 130
 
 
+def _slack(args: argparse.Namespace, settings: Settings, err: Console) -> int:
+    """The Slack app (adapters/slack): Socket Mode with SLACK_APP_TOKEN, else HTTP on --port;
+    exit 2 with a clear message when it can't start."""
+    import dataclasses
+
+    try:
+        from adapters.slack.app import run_slack
+        from adapters.slack.config import SlackConfig, SlackConfigError
+    except ImportError:
+        err.print(
+            "! The Slack app needs slack-bolt: pip install 'interview-bot[slack]'", markup=False
+        )
+        return 2
+    try:
+        config = SlackConfig.from_env()
+    except SlackConfigError as exc:
+        err.print(f"! {exc}", markup=False)
+        return 2
+    if args.port is not None:
+        if not 0 < args.port < 65536:
+            err.print(f"! --port {args.port} is not a TCP port (1-65535).", markup=False)
+            return 2
+        config = dataclasses.replace(config, port=args.port)
+    missing = config.missing()
+    if missing:
+        err.print("! " + "\n! ".join(missing) + " (README: Slack)", markup=False)
+        return 2
+
+    async def run() -> int:
+        async with build_engine(settings) as engine:
+            return await run_slack(
+                engine,
+                config,
+                default_length=settings.default_length,
+                say=lambda text: err.print(text, markup=False),
+            )
+
+    try:
+        return asyncio.run(run())
+    except KeyboardInterrupt:
+        err.print(
+            "\nSlack app stopped. Open interviews continue when it starts again.", markup=False
+        )
+        return 130
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     out = Console(highlight=False, soft_wrap=True)
@@ -304,10 +399,14 @@ def main(argv: list[str] | None = None) -> int:
             return _analyze(args, settings, out)
         if command == "doctor":
             return _doctor(args, settings, out)
+        if (code := _speech_command(args, settings, out)) is not None:
+            return code
         if command in ("run-code", "judge"):
             return _sandbox_command(args, out)
         if command == "discord":
             return _discord(settings, err)
+        if command == "slack":
+            return _slack(args, settings, err)
         if command == "samples":
             for path in samples():
                 out.print(path.stem, markup=False)
