@@ -223,7 +223,9 @@ async def test_interview_in_a_thread_from_slash_command_to_recap(
     assert next(iter(fake.uploads.values())).startswith(b"\x89PNG")
     complete = fake.called("files.completeUploadExternal")[0].params
     assert complete["channel_id"] == "C1" and complete["thread_ts"] == ts
-    assert fake.called("views.publish")[-1].params["user_id"] == "U1"
+    # The Home tab is refreshed after the recap is posted: wait for it rather than race it.
+    published = await fake.wait_calls("views.publish", 1)
+    assert published[-1].params["user_id"] == "U1"
     assert not fake.called("conversations.replies") and not fake.called("conversations.history")
 
     # Retake: a fresh plan for the same job, in the same thread, from the stored profile.
