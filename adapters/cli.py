@@ -20,10 +20,12 @@ from rich.console import Console
 from adapters.console import ConsoleAdapter, console_user, samples, split_answers, write_json
 from bot.analysis import analyse
 from bot.app import build_engine, configure_logging
-from bot.events import Command, IncomingEvent, ReplyKind
+from bot.events import Command, IncomingEvent, ReplyKind, UserRef
 from bot.intake import IntakeError, IntakeLimits, from_path
-from bot.render import profile_summary
+from bot.progress import resolve_focus
+from bot.render import profile_summary, score_text
 from bot.report import profile_json
+from bot.retention import retention_task
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store.sqlite import StoreError
 
@@ -60,8 +62,24 @@ def _parser() -> argparse.ArgumentParser:
     slack.add_argument("--port", type=int, help="HTTP mode port (default $SLACK_PORT or 3000)")
     sub.add_parser("doctor", help="show which LLM, speech, sandbox and data the bot would use")
     _sandbox_parsers(sub)
+    _progress_parsers(sub)
     _speech_parsers(sub, console)
     return parser
+
+
+def _progress_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """history, show, forget and privacy (issue 11): progress and privacy from the terminal."""
+    history = sub.add_parser("history", help="list your past interviews")
+    history.add_argument("--user", help="whose interviews (default: login name)")
+    history.add_argument("--chart", type=Path, help="write a score-trend chart (PNG) here")
+    show = sub.add_parser("show", help="one past interview: questions, answers, scores, recap")
+    show.add_argument("session_id")
+    show.add_argument("--user", help="whose interview (default: login name)")
+    show.add_argument("--markdown", type=Path, help="write it as Markdown to this file")
+    forget = sub.add_parser("forget", help="delete all your interviews and answers")
+    forget.add_argument("--user", help="whose data (default: login name)")
+    forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    sub.add_parser("privacy", help="what is stored, for how long, and how to delete it")
 
 
 def _sandbox_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -166,10 +184,15 @@ async def _console(args: argparse.Namespace, settings: Settings, out: Console) -
     if args.focus:
         options["focus"] = args.focus
     jd_path = _sample_path(args.sample) if args.sample else args.jd
-    async with build_engine(settings) as engine:
+    async with (
+        build_engine(settings) as engine,
+        retention_task(engine.store, settings.retention_days),
+    ):
         adapter = ConsoleAdapter(
             engine, console_user(args.user), out, chart_dir=settings.data_dir / "charts"
         )
+        if args.focus:  # "weakest" becomes this user's weakest areas (spaced practice)
+            options["focus"] = await resolve_focus(engine.store, adapter.user.key, args.focus)
         if args.answers is not None:
             if jd_path is None and not args.resume:
                 out.print("Scripted mode needs --jd FILE or --sample NAME (or --resume).")
@@ -201,6 +224,71 @@ async def _console(args: argparse.Namespace, settings: Settings, out: Console) -
             if record is not None:
                 write_json(record, args.json_out)
         return code
+
+
+async def _history(args: argparse.Namespace, settings: Settings, out: Console) -> int:
+    from bot.progress import HISTORY_LIMIT, mastery, when
+
+    user = console_user(args.user)
+    async with build_engine(settings) as engine:
+        records = await engine.store.sessions_for_user(user.key, limit=HISTORY_LIMIT)
+    if not records:
+        out.print("No interviews yet. Start one with: interview-bot console", markup=False)
+        return 0
+    for record in records:
+        overall = score_text(record.recap.overall) if record.recap else "-"
+        state = record.state.replace("_", " ")
+        line = f"{record.id}  {when(record.created_at)}  {overall:>6}  {state:<10}  "
+        out.print(line + record.profile.title, markup=False)
+    if args.chart is not None:
+        from bot.evaluation.trend import trend_chart
+
+        png = trend_chart(
+            mastery(records), title=f"Progress of {user.display_name or user.user_id}"
+        )
+        if png is None:
+            out.print("No scored answers yet: no chart written.", markup=False)
+        else:
+            args.chart.write_bytes(png)
+            out.print(f"Chart: {args.chart}", markup=False)
+    return 0
+
+
+async def _show(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    """A session is shown only to its own user; anyone else gets the same answer as for an id
+    that does not exist, so an id cannot be probed for."""
+    from bot.progress import session_markdown
+
+    user = console_user(args.user)
+    async with build_engine(settings) as engine:
+        record = await engine.store.load_session(args.session_id)
+    if record is None or record.user_key != user.key:
+        err.print(f"! No such session: {args.session_id}", markup=False)
+        return 1
+    text = session_markdown(record)
+    if args.markdown is not None:
+        args.markdown.write_text(text, encoding="utf-8")
+        out.print(f"Written to {args.markdown}", markup=False)
+    else:
+        out.print(text, markup=False)
+    return 0
+
+
+def _forget(args: argparse.Namespace, settings: Settings, out: Console) -> int:
+    user = console_user(args.user)
+    if not args.yes:
+        answer = input(f"Delete all interviews of {user.user_id}? This cannot be undone [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            out.print("Nothing deleted.", markup=False)
+            return 0
+    return asyncio.run(_forget_now(user, settings, out))
+
+
+async def _forget_now(user: UserRef, settings: Settings, out: Console) -> int:
+    async with build_engine(settings) as engine:
+        report = await engine.store.forget_user(user.key)
+    out.print(f"Deleted {report.sessions} interview(s) and {report.turns} answer(s).", markup=False)
+    return 0
 
 
 def _analyze(args: argparse.Namespace, settings: Settings, out: Console) -> int:
@@ -324,7 +412,7 @@ def _discord(settings: Settings, err: Console) -> int:
 
     async def run() -> int:
         async with build_engine(settings) as engine:
-            return await run_bot(engine, config, settings.default_length)
+            return await run_bot(engine, config, settings.default_length, settings)
 
     try:
         return asyncio.run(run())
@@ -370,6 +458,7 @@ def _slack(args: argparse.Namespace, settings: Settings, err: Console) -> int:
                 config,
                 default_length=settings.default_length,
                 say=lambda text: err.print(text, markup=False),
+                settings=settings,
             )
 
     try:
@@ -407,6 +496,18 @@ def main(argv: list[str] | None = None) -> int:
             return _discord(settings, err)
         if command == "slack":
             return _slack(args, settings, err)
+        if command == "history":
+            return asyncio.run(_history(args, settings, out))
+        if command == "show":
+            return asyncio.run(_show(args, settings, out, err))
+        if command == "forget":
+            return _forget(args, settings, out)
+        if command == "privacy":
+            from bot.privacy import privacy_statement
+
+            text = privacy_statement(settings, delete_hint="`interview-bot forget`")
+            out.print(text.replace("**", ""), markup=False)
+            return 0
         if command == "samples":
             for path in samples():
                 out.print(path.stem, markup=False)

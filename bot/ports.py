@@ -186,6 +186,14 @@ class SessionRecord:
     turns: list[Turn] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class ForgetReport:
+    """What ``forget_user`` deleted, per kind, so the user is told exactly what went (issue 11)."""
+
+    sessions: int = 0
+    turns: int = 0
+
+
 class Store(Protocol):
     async def open(self) -> None: ...
 
@@ -213,7 +221,15 @@ class Store(Protocol):
         """Unfinished sessions on a platform, most recent first (re-attaching after a restart)."""
         ...
 
-    async def forget_user(self, user_key: str) -> int: ...
+    async def forget_user(self, user_key: str) -> ForgetReport:
+        """Delete every session of the user with its turns and recap; SQLite also vacuums, so the
+        deleted text does not linger in free pages of the file."""
+        ...
+
+    async def purge_before(self, timestamp: float) -> int:
+        """Delete sessions (and their turns) last updated before ``timestamp``: retention.
+        Returns how many sessions went."""
+        ...
 
 
 class Clock(Protocol):

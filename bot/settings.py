@@ -49,6 +49,8 @@ class Settings(BaseModel):
     llm_turn_deadline_s: float = Field(default=12.0, gt=0)
     llm_max_tokens: int = Field(default=800, ge=16)
     llm_temperature: float = Field(default=0.3, ge=0, le=2)
+    # Days a finished or abandoned interview's transcript is kept; 0 = keep until forgotten.
+    retention_days: int = Field(default=90, ge=0)
 
     @property
     def database_file(self) -> Path:
@@ -75,6 +77,7 @@ ENV_VARS: Mapping[str, str] = {
     "LLM_TURN_DEADLINE": "llm_turn_deadline_s",
     "LLM_MAX_TOKENS": "llm_max_tokens",
     "LLM_TEMPERATURE": "llm_temperature",
+    "INTERVIEW_BOT_RETENTION_DAYS": "retention_days",
 }
 CONFIG_FILE_VAR = "INTERVIEW_BOT_CONFIG"
 

@@ -67,7 +67,10 @@ from bot.events import (
     UserRef,
 )
 from bot.intake import IntakeError
+from bot.privacy import privacy_statement
+from bot.progress import resolve_focus
 from bot.render import score_text
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -394,7 +397,7 @@ class InterviewCog(commands.Cog, name="Interview"):
         length="How many questions: short 5, standard 8, long 12",
         coding="Include a coding question (run in a sandbox when available)",
         voice="Interview in your voice channel (coming soon; runs in text for now)",
-        focus="Skills or competencies to focus on, comma-separated",
+        focus="Skills or competencies to focus on, comma-separated; weakest = your weakest areas",
     )
     async def start(
         self,
@@ -407,8 +410,10 @@ class InterviewCog(commands.Cog, name="Interview"):
         focus: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
         options = {"length": length or self.default_length, "coding": coding}
-        if focus:
-            options["focus"] = focus
+        if focus:  # "weakest" becomes this user's weakest areas (spaced practice)
+            options["focus"] = await resolve_focus(
+                self.engine.store, user_ref(interaction.user).key, focus
+            )
         if jd is None and not text:
 
             async def submitted(
@@ -789,7 +794,8 @@ class InterviewCog(commands.Cog, name="Interview"):
             for key in [k for k, owner in self._rooms.items() if owner == interaction.user.id]:
                 self._rooms.pop(key, None)
             await button_interaction.response.edit_message(
-                content=f"Done: deleted {removed} interview(s) and every answer in them.",
+                content=f"Done: deleted {removed.sessions} interview(s) and "
+                f"{removed.turns} answer(s), with their scores and recaps.",
                 view=None,
             )
 
@@ -798,6 +804,13 @@ class InterviewCog(commands.Cog, name="Interview"):
             view=ConfirmView(interaction.user.id, confirmed),
             ephemeral=True,
         )
+
+    @interview.command(
+        name="privacy", description="What is stored about you, how long, how to delete it"
+    )
+    async def privacy(self, interaction: discord.Interaction) -> None:
+        settings = self.bot.settings or Settings()
+        await interaction.response.send_message(privacy_statement(settings), ephemeral=True)
 
     # ------------------------------------------------------------------ restart
     @commands.Cog.listener()

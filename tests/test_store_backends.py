@@ -33,7 +33,7 @@ from bot.engine import InterviewEngine
 from bot.events import Command, IncomingEvent
 from bot.planning.bank import QuestionBank
 from bot.planning.planner import Planner
-from bot.ports import SessionRecord, Store
+from bot.ports import ForgetReport, SessionRecord, Store
 from bot.settings import load_settings
 from bot.store import (
     SessionClaims,
@@ -305,11 +305,32 @@ async def test_forget_user_deletes_sessions_and_turns(
     await store.create_session(rec)
     await store.save_progress(rec, turn(0))
     await store.create_session(record(bank, backend_profile, "s2", user="t:other"))
-    assert await store.forget_user("t:u") == 1
-    assert await store.forget_user("t:nobody") == 0
+    await store.save_progress(rec, turn(1))
+    assert await store.forget_user("t:u") == ForgetReport(sessions=1, turns=2)
+    assert await store.forget_user("t:nobody") == ForgetReport(sessions=0, turns=0)
     assert await store.load_session("s1") is None
     assert await store.load_session("s2") is not None
     assert backend.query("SELECT COUNT(*) FROM turns WHERE session_id = 's1'") == [(0,)]
+
+
+async def test_purge_before_deletes_sessions_idle_since_before_the_cutoff(
+    backend: Backend, store: Store, bank: QuestionBank, backend_profile: JobProfile
+) -> None:
+    """Retention: ``updated_at`` decides, so an old interview resumed recently is kept."""
+    old = record(bank, backend_profile, "old", at=10.0)
+    await store.create_session(old)
+    await store.save_progress(old, turn(0))
+    revived = record(bank, backend_profile, "revived", at=10.0)
+    await store.create_session(revived)
+    revived.updated_at = 500.0
+    await store.save_progress(revived, turn(0))
+    await store.create_session(record(bank, backend_profile, "new", user="t:other", at=200.0))
+    assert await store.purge_before(100.0) == 1
+    assert await store.purge_before(100.0) == 0
+    assert await store.load_session("old") is None
+    assert {r.id for r in await store.sessions_for_user("t:u")} == {"revived"}
+    assert await store.load_session("new") is not None
+    assert backend.query("SELECT COUNT(*) FROM turns WHERE session_id = 'old'") == [(0,)]
 
 
 async def test_failed_write_is_rolled_back(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 
@@ -11,6 +12,8 @@ from discord.ext import commands
 from adapters.discord.config import DiscordConfig, set_api_base
 from adapters.discord.views import ActionButton, ActionHandler
 from bot.engine import InterviewEngine
+from bot.retention import retention_loop
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,7 @@ class InterviewBot(commands.Bot):
         message_content: bool = True,
         default_length: str = "standard",
         reattach_on_ready: bool = True,
+        settings: Settings | None = None,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -52,6 +56,10 @@ class InterviewBot(commands.Bot):
         self.reattach_on_ready = reattach_on_ready
         self.interview_actions: ActionHandler | None = None  # set by the interview cog
         self._previous_api_base: str | None = None
+        # Retention and the /interview privacy text. None (tests, embedding): privacy shows the
+        # defaults and nothing is purged, since a caller that passed no settings chose no policy.
+        self.settings = settings
+        self._retention: asyncio.Task[None] | None = None
 
     async def login(self, token: str) -> None:
         if self.config.api_base_url:
@@ -62,6 +70,10 @@ class InterviewBot(commands.Bot):
         await super().login(token)
 
     async def setup_hook(self) -> None:
+        if self.settings and self.settings.retention_days and self._retention is None:
+            self._retention = asyncio.create_task(
+                retention_loop(self.engine.store, self.settings.retention_days)
+            )
         self.add_dynamic_items(ActionButton)
         await self.load_extension(EXTENSION)
         if self.config.guild_ids:
@@ -76,6 +88,9 @@ class InterviewBot(commands.Bot):
             log.info("synced %d global command(s)", len(synced))
 
     async def close(self) -> None:
+        if self._retention is not None:
+            self._retention.cancel()
+            self._retention = None
         try:
             await super().close()
         finally:
@@ -88,13 +103,22 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr)
 
 
-async def run_bot(engine: InterviewEngine, config: DiscordConfig, default_length: str) -> int:
+async def run_bot(
+    engine: InterviewEngine,
+    config: DiscordConfig,
+    default_length: str,
+    settings: Settings | None = None,
+) -> int:
     """Run until stopped. Without the message-content intent enabled for the application, start
     again without it: answers then go through ``/interview answer`` (the bot says so in threads)."""
     message_content = True
     while True:
         bot = InterviewBot(
-            engine, config, message_content=message_content, default_length=default_length
+            engine,
+            config,
+            message_content=message_content,
+            default_length=default_length,
+            settings=settings,
         )
         try:
             async with bot:

@@ -59,6 +59,9 @@ from bot.events import (
 )
 from bot.intake import IntakeError
 from bot.ports import ACTIVE_STATES, SessionRecord
+from bot.privacy import privacy_statement
+from bot.retention import retention_task
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +87,8 @@ USAGE = (
     "`focus=A,B` may come first)\n"
     "• `/interview length short|standard|long`, `/interview coding yes|no|auto`, "
     "`/interview focus A,B` change the plan before you start\n"
-    "• `/interview status`, `/interview end`, `/interview history`, `/interview forget`\n"
+    "• `/interview status`, `/interview end`, `/interview history`, `/interview forget`, "
+    "`/interview privacy`\n"
     "You can also send me the job description as a file in our DM. Answer each question by "
     "replying in the interview's thread."
 )
@@ -186,8 +190,10 @@ class SlackInterview:
         *,
         default_length: str = "standard",
         client: AsyncWebClient | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.engine = engine
+        self.settings = settings  # the /interview privacy text; None shows the defaults
         self.config = config
         self.default_length = default_length
         self.client = client or AsyncWebClient(
@@ -553,6 +559,10 @@ class SlackInterview:
                 blocks=history_blocks(records),
                 response_type="ephemeral",
             )
+        elif sub == "privacy":
+            await respond(
+                text=privacy_statement(self.settings or Settings()), response_type="ephemeral"
+            )
         elif sub == "forget":
             value = action_value(user.user_id, conversation_for(channel))
             await respond(
@@ -667,7 +677,8 @@ class SlackInterview:
         if name == "forget":
             removed = await self.engine.store.forget_user(user.key)
             await respond(
-                text=f"Done: deleted {removed} interview(s) and every answer in them.",
+                text=f"Done: deleted {removed.sessions} interview(s) and "
+                f"{removed.turns} answer(s), with their scores and recaps.",
                 replace_original=True,
             )
             await self._publish_home(user)
@@ -861,9 +872,11 @@ async def run_slack(
     *,
     default_length: str = "standard",
     say: Callable[[str], None] = print,
+    settings: Settings | None = None,
 ) -> int:
-    """Run until stopped: Socket Mode with an app token, else HTTP. Exit 2 on a bad token."""
-    interview = SlackInterview(engine, config, default_length=default_length)
+    """Run until stopped: Socket Mode with an app token, else HTTP. Exit 2 on a bad token.
+    With ``settings``, expired transcripts are purged at start and periodically meanwhile."""
+    interview = SlackInterview(engine, config, default_length=default_length, settings=settings)
     try:
         await check_token(interview.client)
     except SlackApiError as exc:
@@ -875,8 +888,9 @@ async def run_slack(
     except aiohttp.ClientError as exc:
         say(f"! Could not reach the Slack API at {config.api_url}: {exc}")
         return 2
-    if config.socket_mode:
-        await serve_socket_mode(interview)
-    else:
-        await serve_http(interview)
+    async with retention_task(engine.store, settings.retention_days if settings else 0):
+        if config.socket_mode:
+            await serve_socket_mode(interview)
+        else:
+            await serve_http(interview)
     return 0

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from bot.domain import InterviewPlan, JobProfile, Recap, Turn
-from bot.ports import ACTIVE_STATES, SessionRecord
+from bot.ports import ACTIVE_STATES, ForgetReport, SessionRecord
 from bot.store import InProcessClaims, describe_url
 from bot.store.sqlite import StoreError
 
@@ -407,10 +407,27 @@ class PostgresStore:
             (list(ACTIVE_STATES), f"{platform}:", limit),
         )
 
-    async def forget_user(self, user_key: str) -> int:
-        async with self.pool.connection() as conn:
-            cur = await conn.execute("DELETE FROM sessions WHERE user_key = %s", (user_key,))
-            return cur.rowcount
+    async def forget_user(self, user_key: str) -> ForgetReport:
+        async with self.pool.connection() as conn, conn.transaction():
+            turns = await conn.execute(
+                "DELETE FROM turns WHERE session_id IN"
+                " (SELECT id FROM sessions WHERE user_key = %s)",
+                (user_key,),
+            )
+            sessions = await conn.execute("DELETE FROM sessions WHERE user_key = %s", (user_key,))
+            return ForgetReport(sessions=sessions.rowcount, turns=turns.rowcount)
+
+    async def purge_before(self, timestamp: float) -> int:
+        async with self.pool.connection() as conn, conn.transaction():
+            await conn.execute(
+                "DELETE FROM turns WHERE session_id IN"
+                " (SELECT id FROM sessions WHERE updated_at < %s)",
+                (timestamp,),
+            )
+            sessions = await conn.execute(
+                "DELETE FROM sessions WHERE updated_at < %s", (timestamp,)
+            )
+            return sessions.rowcount
 
     async def claim(self, session_id: str, owner: str) -> bool:
         """True when ``owner`` now handles the session: no other process or owner holds it.

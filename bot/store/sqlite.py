@@ -20,7 +20,7 @@ import aiosqlite
 from pydantic import ValidationError
 
 from bot.domain import InterviewPlan, JobProfile, Recap, Turn
-from bot.ports import ACTIVE_STATES, SessionRecord
+from bot.ports import ACTIVE_STATES, ForgetReport, SessionRecord
 from bot.store import InProcessClaims
 
 log = logging.getLogger(__name__)
@@ -297,10 +297,55 @@ class SQLiteStore:
             rows = await cursor.fetchall()
         return [self._record_from_row(tuple(r), await self._turns(str(r[0]))) for r in rows]
 
-    async def forget_user(self, user_key: str) -> int:
-        async with self._transaction() as db:
-            cursor = await db.execute("DELETE FROM sessions WHERE user_key = ?", (user_key,))
-        return cursor.rowcount
+    async def forget_user(self, user_key: str) -> ForgetReport:
+        owned = "SELECT id FROM sessions WHERE user_key = ?"
+        async with self._write_lock:
+            try:
+                turns = await self.db.execute(
+                    f"DELETE FROM turns WHERE session_id IN ({owned})", (user_key,)
+                )
+                sessions = await self.db.execute(
+                    "DELETE FROM sessions WHERE user_key = ?", (user_key,)
+                )
+                await self.db.commit()
+            except BaseException:
+                await self.db.rollback()
+                raise
+            report = ForgetReport(sessions=sessions.rowcount, turns=turns.rowcount)
+            if report.sessions or report.turns:
+                await self._scrub()
+        return report
+
+    async def purge_before(self, timestamp: float) -> int:
+        expired = "SELECT id FROM sessions WHERE updated_at < ?"
+        async with self._write_lock:
+            try:
+                await self.db.execute(
+                    f"DELETE FROM turns WHERE session_id IN ({expired})", (timestamp,)
+                )
+                sessions = await self.db.execute(
+                    "DELETE FROM sessions WHERE updated_at < ?", (timestamp,)
+                )
+                await self.db.commit()
+            except BaseException:
+                await self.db.rollback()
+                raise
+            if sessions.rowcount:
+                await self._scrub()
+        return sessions.rowcount
+
+    async def _scrub(self) -> None:
+        """Rewrite the file without the deleted rows' pages (VACUUM), then fold the WAL back in
+        and truncate it: a deleted answer must not stay readable in free pages or in the WAL.
+
+        Called under the write lock after a commit. A failure is logged, not raised: the rows are
+        already deleted and the next forget or purge vacuums again.
+        """
+        try:
+            await self.db.execute("VACUUM")
+            await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.OperationalError as exc:
+            log.warning("could not vacuum %s after deleting rows: %s", self.path, exc)
 
     async def claim(self, session_id: str, owner: str) -> bool:
         """Session ownership (see ``bot.store``): a SQLite file serves one process, so only a
