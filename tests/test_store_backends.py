@@ -45,7 +45,7 @@ from bot.store import (
 )
 from bot.store import postgres as pg_backend
 from bot.store import sqlite as sqlite_backend
-from bot.store.sqlite import StoreError
+from bot.store.rows import SESSION_COLUMNS, StoreError
 from tests.conftest import CONV, ROOT, USER, FixedClock, start_event
 from tests.pg_cluster import Cluster, ClusterUnavailable, start_cluster
 
@@ -363,7 +363,7 @@ async def test_both_backends_have_the_same_schema(backend: Backend, store: Store
     """Migrations are per backend (see ``bot.store.postgres``); their result must not drift."""
     assert len(pg_backend.MIGRATIONS) == len(sqlite_backend.MIGRATIONS)
     expected = {
-        "sessions": list(pg_backend._COLUMNS),
+        "sessions": list(SESSION_COLUMNS),
         "turns": ["session_id", "seq", "question_index", "turn_json", "created_at"],
     }
     assert backend.tables() == expected

@@ -29,12 +29,17 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from bot.domain import InterviewPlan, JobProfile, Recap, Turn
+from bot.domain import Turn
 from bot.ports import ACTIVE_STATES, ForgetReport, SessionRecord
 from bot.store import InProcessClaims, describe_url
-from bot.store.sqlite import StoreError
+from bot.store.rows import (
+    MUTABLE_COLUMNS,
+    SESSION_COLUMNS,
+    StoreError,
+    mutable_values,
+    record_from_row,
+    session_values,
+)
 
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
@@ -89,35 +94,7 @@ MIGRATION_LOCK_KEY = int.from_bytes(
     hashlib.blake2b(b"interview-bot:migrations", digest_size=8).digest(), "big", signed=True
 )
 
-_COLUMNS = (
-    "id",
-    "user_key",
-    "conversation_key",
-    "state",
-    "profile_json",
-    "plan_json",
-    "cursor",
-    "follow_ups_asked",
-    "pending_probe",
-    "probe_kind",
-    "hints_used",
-    "paused_from",
-    "recap_json",
-    "created_at",
-    "updated_at",
-)
-_MUTABLE = (
-    "state",
-    "cursor",
-    "follow_ups_asked",
-    "pending_probe",
-    "probe_kind",
-    "hints_used",
-    "paused_from",
-    "recap_json",
-    "updated_at",
-)
-_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM sessions"
+_SELECT = f"SELECT {', '.join(SESSION_COLUMNS)} FROM sessions"
 
 
 def session_lock_key(session_id: str) -> int:
@@ -256,50 +233,17 @@ class PostgresStore:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
-    @staticmethod
-    def _session_values(record: SessionRecord) -> dict[str, Any]:
-        return {
-            "id": record.id,
-            "user_key": record.user_key,
-            "conversation_key": record.conversation_key,
-            "state": record.state,
-            "profile_json": record.profile.model_dump_json(),
-            "plan_json": record.plan.model_dump_json(),
-            "cursor": record.cursor,
-            "follow_ups_asked": record.follow_ups_asked,
-            "pending_probe": record.pending_probe,
-            "probe_kind": record.probe_kind,
-            "hints_used": record.hints_used,
-            "paused_from": record.paused_from,
-            "recap_json": record.recap.model_dump_json() if record.recap else None,
-            "created_at": record.created_at,
-            "updated_at": record.updated_at,
-        }
-
     async def create_session(self, record: SessionRecord) -> None:
-        values = self._session_values(record)
-        marks = ", ".join(f"%({k})s" for k in _COLUMNS)
+        values = session_values(record)
+        marks = ", ".join(f"%({k})s" for k in SESSION_COLUMNS)
         async with self.pool.connection() as conn:
             await conn.execute(
-                f"INSERT INTO sessions ({', '.join(_COLUMNS)}) VALUES ({marks})", values
+                f"INSERT INTO sessions ({', '.join(SESSION_COLUMNS)}) VALUES ({marks})", values
             )
 
     async def save_progress(self, record: SessionRecord, new_turn: Turn | None = None) -> None:
-        # Profile and plan never change after creation: serialising and rewriting them per turn
-        # would be wasted CPU and I/O.
-        values = {
-            "id": record.id,
-            "state": record.state,
-            "cursor": record.cursor,
-            "follow_ups_asked": record.follow_ups_asked,
-            "pending_probe": record.pending_probe,
-            "probe_kind": record.probe_kind,
-            "hints_used": record.hints_used,
-            "paused_from": record.paused_from,
-            "recap_json": record.recap.model_dump_json() if record.recap else None,
-            "updated_at": record.updated_at,
-        }
-        assignments = ", ".join(f"{k} = %({k})s" for k in _MUTABLE)
+        values = mutable_values(record)
+        assignments = ", ".join(f"{k} = %({k})s" for k in MUTABLE_COLUMNS)
         async with self.pool.connection() as conn, conn.transaction():
             await conn.execute(f"UPDATE sessions SET {assignments} WHERE id = %(id)s", values)
             if new_turn is not None:
@@ -325,44 +269,7 @@ class PostgresStore:
             )
 
     def _record_from_row(self, row: Sequence[Any], turns: list[Turn]) -> SessionRecord:
-        (
-            sid,
-            user_key,
-            conv,
-            state,
-            profile_json,
-            plan_json,
-            cursor,
-            fups,
-            probe,
-            probe_kind,
-            hints,
-            paused_from,
-            recap_json,
-            created,
-            updated,
-        ) = row
-        try:
-            return SessionRecord(
-                id=sid,
-                user_key=user_key,
-                conversation_key=conv,
-                state=state,
-                profile=JobProfile.model_validate_json(profile_json),
-                plan=InterviewPlan.model_validate_json(plan_json),
-                cursor=cursor,
-                follow_ups_asked=fups,
-                pending_probe=probe,
-                probe_kind=probe_kind,
-                hints_used=hints,
-                paused_from=paused_from,
-                recap=Recap.model_validate_json(recap_json) if recap_json else None,
-                created_at=created,
-                updated_at=updated,
-                turns=turns,
-            )
-        except ValidationError as exc:
-            raise StoreError(f"session {sid} in {self.name} cannot be read: {exc}") from exc
+        return record_from_row(row, turns, self.name)
 
     async def _records(self, sql: str, params: Sequence[Any]) -> list[SessionRecord]:
         """Sessions and all their turns in two queries (not one query per session)."""

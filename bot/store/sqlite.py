@@ -11,17 +11,23 @@ import asyncio
 import json
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
-from pydantic import ValidationError
 
-from bot.domain import InterviewPlan, JobProfile, Recap, Turn
+from bot.domain import Turn
 from bot.ports import ACTIVE_STATES, ForgetReport, SessionRecord
 from bot.store import InProcessClaims
+from bot.store.rows import (
+    SESSION_COLUMNS,
+    StoreError,
+    mutable_values,
+    record_from_row,
+    session_values,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +65,11 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-_IMMUTABLE = frozenset({"user_key", "conversation_key", "profile_json", "plan_json", "created_at"})
 
 
 def _like_prefix(platform: str) -> str:
     escaped = platform.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"{escaped}:%"
-
-
-class StoreError(RuntimeError):
-    """The database cannot be used; the message names the file and what to do."""
 
 
 class SQLiteStore:
@@ -137,26 +138,6 @@ class SQLiteStore:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
-    @staticmethod
-    def _session_values(record: SessionRecord) -> dict[str, Any]:
-        return {
-            "id": record.id,
-            "user_key": record.user_key,
-            "conversation_key": record.conversation_key,
-            "state": record.state,
-            "profile_json": record.profile.model_dump_json(),
-            "plan_json": record.plan.model_dump_json(),
-            "cursor": record.cursor,
-            "follow_ups_asked": record.follow_ups_asked,
-            "pending_probe": record.pending_probe,
-            "probe_kind": record.probe_kind,
-            "hints_used": record.hints_used,
-            "paused_from": record.paused_from,
-            "recap_json": record.recap.model_dump_json() if record.recap else None,
-            "created_at": record.created_at,
-            "updated_at": record.updated_at,
-        }
-
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """One writer at a time on the shared connection, committed or rolled back whole.
@@ -173,15 +154,14 @@ class SQLiteStore:
                 raise
 
     async def create_session(self, record: SessionRecord) -> None:
-        values = self._session_values(record)
+        values = session_values(record)
         columns = ", ".join(values)
         marks = ", ".join(f":{k}" for k in values)
         async with self._transaction() as db:
             await db.execute(f"INSERT INTO sessions ({columns}) VALUES ({marks})", values)
 
     async def save_progress(self, record: SessionRecord, new_turn: Turn | None = None) -> None:
-        # Profile and plan never change after creation: rewriting them per turn is wasted I/O.
-        values = {k: v for k, v in self._session_values(record).items() if k not in _IMMUTABLE}
+        values = mutable_values(record)
         assignments = ", ".join(f"{k} = :{k}" for k in values if k != "id")
         async with self._transaction() as db:
             await db.execute(f"UPDATE sessions SET {assignments} WHERE id = :id", values)
@@ -205,53 +185,10 @@ class SQLiteStore:
                 (record.plan.model_dump_json(), record.updated_at, record.id),
             )
 
-    def _record_from_row(
-        self, row: sqlite3.Row | tuple[Any, ...], turns: list[Turn]
-    ) -> SessionRecord:
-        (
-            sid,
-            user_key,
-            conv,
-            state,
-            profile_json,
-            plan_json,
-            cursor,
-            fups,
-            probe,
-            probe_kind,
-            hints,
-            paused_from,
-            recap_json,
-            created,
-            updated,
-        ) = row
-        try:
-            return SessionRecord(
-                id=sid,
-                user_key=user_key,
-                conversation_key=conv,
-                state=state,
-                profile=JobProfile.model_validate_json(profile_json),
-                plan=InterviewPlan.model_validate_json(plan_json),
-                cursor=cursor,
-                follow_ups_asked=fups,
-                pending_probe=probe,
-                probe_kind=probe_kind,
-                hints_used=hints,
-                paused_from=paused_from,
-                recap=Recap.model_validate_json(recap_json) if recap_json else None,
-                created_at=created,
-                updated_at=updated,
-                turns=turns,
-            )
-        except ValidationError as exc:
-            raise StoreError(f"session {sid} in {self.path} cannot be read: {exc}") from exc
+    def _record_from_row(self, row: Sequence[Any], turns: list[Turn]) -> SessionRecord:
+        return record_from_row(row, turns, str(self.path))
 
-    _SELECT = (
-        "SELECT id, user_key, conversation_key, state, profile_json, plan_json, cursor,"
-        " follow_ups_asked, pending_probe, probe_kind, hints_used, paused_from, recap_json, created_at,"
-        " updated_at FROM sessions"
-    )
+    _SELECT = f"SELECT {', '.join(SESSION_COLUMNS)} FROM sessions"
 
     async def _turns(self, session_id: str) -> list[Turn]:
         async with self.db.execute(
@@ -358,3 +295,6 @@ class SQLiteStore:
 
     async def release(self, session_id: str, owner: str) -> None:
         self._claims.drop(session_id, owner)
+
+
+__all__ = ["SCHEMA_VERSION", "SQLiteStore", "StoreError"]
