@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from bot.domain import InterviewPlan, JobProfile, Recap, Turn
 from bot.events import IncomingEvent, Reply
@@ -188,10 +188,108 @@ class SessionRecord:
 
 @dataclass(frozen=True, slots=True)
 class ForgetReport:
-    """What ``forget_user`` deleted, per kind, so the user is told exactly what went (issue 11)."""
+    """What ``forget_user`` deleted, per kind, so the user is told exactly what went (issue 11).
+
+    Counts cover the user's own sessions (with everything hanging off them) and what the user
+    left on other people's sessions (scores given as an observer or interviewer, invitations)."""
 
     sessions: int = 0
     turns: int = 0
+    share_links: int = 0
+    participations: int = 0
+    peer_scores: int = 0
+    reminders: int = 0
+    queue_entries: int = 0
+    audio_clips: int = 0
+    preferences: int = 0
+
+
+# --- Sharing, group practice, scheduling and preferences (issue 11) --------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ShareLink:
+    """A revocable, expiring read-only link to one session. ``id`` is random and is what the
+    signed token carries; revoking sets ``revoked_at`` (kept so a revoked link says "revoked")."""
+
+    id: str
+    session_id: str
+    user_key: str
+    created_at: float
+    expires_at: float
+    revoked_at: float | None = None
+
+
+# Participant roles: an observer scores answers alongside the bot; an interviewer (peer mode)
+# asks the plan's questions and sees the hidden notes.
+PARTICIPANT_ROLES: tuple[str, ...] = ("observer", "interviewer")
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """Someone the candidate let into a session (the only people besides the candidate who may
+    see it)."""
+
+    session_id: str
+    user_key: str
+    role: str
+    added_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class PeerScore:
+    """One person's 1-5 score for one question of a session, with the rubric's scale.
+
+    ``role`` is the scorer's role at the time: observer, interviewer or candidate (self-score).
+    One score per (session, question, scorer): scoring again replaces it."""
+
+    session_id: str
+    question_index: int
+    scorer_key: str
+    role: str
+    score: float
+    note: str = ""
+    created_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    """A member waiting for a practice partner. ``scope`` is the server/workspace
+    (``discord:<guild id>``, ``slack:<team or "workspace">``); ``conversation_key`` is where to
+    tell them about the match; ``voice`` whether they opted into a voice channel."""
+
+    scope: str
+    user_key: str
+    role_type: str
+    conversation_key: str
+    enqueued_at: float
+    expires_at: float
+    voice: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """A scheduled practice reminder; persisted so it survives restarts. ``sent_at`` is set by
+    exactly one process (``mark_reminder_sent`` is the claim)."""
+
+    id: str
+    user_key: str
+    conversation_key: str
+    due_at: float
+    text: str
+    created_at: float
+    sent_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAudio:
+    """A spoken answer kept only because the candidate opted in (``audio_opt_in`` preference)."""
+
+    session_id: str
+    question_index: int
+    format: str
+    data: bytes
+    created_at: float
 
 
 class Store(Protocol):
@@ -227,8 +325,99 @@ class Store(Protocol):
         ...
 
     async def purge_before(self, timestamp: float) -> int:
-        """Delete sessions (and their turns) last updated before ``timestamp``: retention.
-        Returns how many sessions went."""
+        """Delete sessions (and everything hanging off them: turns, share links, participants,
+        peer scores, audio) last updated before ``timestamp``: retention. Also drops reminders
+        sent before it. Returns how many sessions went."""
+        ...
+
+    # Share links -----------------------------------------------------------------------------
+    async def create_share_link(self, link: ShareLink) -> None: ...
+
+    async def get_share_link(self, link_id: str) -> ShareLink | None: ...
+
+    async def revoke_share_links(
+        self, user_key: str, *, session_id: str | None = None, link_id: str | None = None, at: float
+    ) -> int:
+        """Revoke the user's links (all, one session's, or one link); returns how many changed.
+        Only links owned by ``user_key`` are touched."""
+        ...
+
+    async def share_links_for_user(self, user_key: str) -> list[ShareLink]: ...
+
+    # Participants and peer scores --------------------------------------------------------------
+    async def add_participant(self, participant: Participant) -> None:
+        """Insert or update the role (one row per session and user)."""
+        ...
+
+    async def remove_participant(self, session_id: str, user_key: str) -> bool: ...
+
+    async def participants(self, session_id: str) -> list[Participant]: ...
+
+    async def sessions_participating(self, user_key: str, limit: int = 20) -> list[str]:
+        """Ids of sessions the user was let into (most recent first)."""
+        ...
+
+    async def save_peer_score(self, score: PeerScore) -> None:
+        """Insert or replace the scorer's score for that question."""
+        ...
+
+    async def peer_scores(self, session_id: str) -> list[PeerScore]: ...
+
+    # Per server/workspace settings and per user preferences (JSON objects) ----------------------
+    async def get_scope_settings(self, scope: str) -> dict[str, Any] | None: ...
+
+    async def put_scope_settings(self, scope: str, values: dict[str, Any], at: float) -> None: ...
+
+    async def get_user_prefs(self, user_key: str) -> dict[str, Any]:
+        """The user's preferences; ``{}`` when none were ever set."""
+        ...
+
+    async def put_user_prefs(self, user_key: str, values: dict[str, Any], at: float) -> None: ...
+
+    # Practice queue --------------------------------------------------------------------------
+    async def join_queue(self, entry: QueueEntry, now: float) -> QueueEntry | None:
+        """Atomically: when another user's unexpired entry waits in the same scope for the same
+        role type, remove it and return it (a match; ``entry`` is not stored); otherwise store
+        ``entry`` (replacing the user's previous entry in that scope) and return None. Safe with
+        several processes: two joiners never match the same waiting entry."""
+        ...
+
+    async def leave_queue(self, scope: str, user_key: str) -> bool: ...
+
+    async def queue_entries(self, scope: str) -> list[QueueEntry]: ...
+
+    async def expire_queue(self, now: float) -> list[QueueEntry]:
+        """Remove and return entries whose ``expires_at`` has passed (to tell them politely)."""
+        ...
+
+    # Reminders ---------------------------------------------------------------------------------
+    async def add_reminder(self, reminder: Reminder) -> None: ...
+
+    async def due_reminders(self, now: float, limit: int = 50) -> list[Reminder]:
+        """Unsent reminders with ``due_at <= now``, oldest first."""
+        ...
+
+    async def mark_reminder_sent(self, reminder_id: str, at: float) -> bool:
+        """True for exactly one caller: the one that should deliver it."""
+        ...
+
+    async def reminders_for_user(self, user_key: str) -> list[Reminder]:
+        """The user's unsent reminders, soonest first."""
+        ...
+
+    async def cancel_reminder(self, reminder_id: str, user_key: str) -> bool: ...
+
+    # Opt-in audio ------------------------------------------------------------------------------
+    async def save_audio(self, audio: StoredAudio) -> None: ...
+
+    async def audio_for_session(self, session_id: str) -> list[StoredAudio]: ...
+
+    # Leaderboard -------------------------------------------------------------------------------
+    async def completed_counts(
+        self, conversation_prefix: str, since: float, limit: int = 10
+    ) -> list[tuple[str, int]]:
+        """(user_key, finished sessions) for sessions whose conversation key starts with
+        ``conversation_prefix`` and that finished at or after ``since``; most first."""
         ...
 
 

@@ -6,6 +6,7 @@ and where data lives are the ones actually in force, in every adapter.
 
 from __future__ import annotations
 
+from bot.ports import ForgetReport
 from bot.settings import Settings
 from bot.store import describe_url
 
@@ -54,3 +55,22 @@ def privacy_statement(settings: Settings, *, delete_hint: str = "`/interview for
             "and tells you how many were removed.",
         ]
     )
+
+
+def forget_summary(report: ForgetReport) -> str:
+    """One sentence naming every kind of data ``forget`` removed, with counts, for every adapter."""
+    parts = [
+        f"{report.sessions} interview(s)",
+        f"{report.turns} answer(s) with their scores and recaps",
+    ]
+    extra = (
+        (report.share_links, "share link(s)"),
+        (report.participations, "observer/interviewer invitation(s)"),
+        (report.peer_scores, "score(s) you gave or received from peers"),
+        (report.reminders, "reminder(s)"),
+        (report.queue_entries, "practice-queue entr(y/ies)"),
+        (report.audio_clips, "stored audio clip(s)"),
+        (report.preferences, "preference record(s)"),
+    )
+    parts += [f"{count} {label}" for count, label in extra if count]
+    return "Done: deleted " + ", ".join(parts) + ". Nothing about you is left in the store."

@@ -7,16 +7,21 @@ Validation happens once at start so a typo produces one readable message, not a 
 from __future__ import annotations
 
 import os
+import socket
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 
 class SettingsError(ValueError):
     """Configuration is invalid; ``str()`` is a message meant for the person starting the bot."""
+
+
+def _default_instance() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
 
 
 def _default_data_dir() -> Path:
@@ -52,6 +57,66 @@ class Settings(BaseModel):
     # Days a finished or abandoned interview's transcript is kept; 0 = keep until forgotten.
     retention_days: int = Field(default=90, ge=0)
 
+    # Operations (issue 12). The HTTP server (health, metrics, share pages, Slack's HTTP mode)
+    # starts only when ``http_port`` is set; ``instance_name`` names this process in session
+    # claims and logs.
+    http_host: str = "127.0.0.1"
+    http_port: int | None = Field(default=None, ge=0, le=65535)
+    log_format: str = Field(default="text", pattern="^(text|json)$")
+    instance_name: str = Field(default_factory=_default_instance, min_length=1, max_length=200)
+    # Discord sharding: every process gets the same ``shard_count`` and its own ``shard_ids``.
+    shard_count: int | None = Field(default=None, ge=1, le=10_000)
+    shard_ids: tuple[int, ...] = ()
+    # Heavy work (speech-to-text, sandbox runs) in this process (``inline``) or on arq workers
+    # through Redis (``redis``, needs ``redis_url``).
+    work_queue: str = Field(default="inline", pattern="^(inline|redis)$")
+    redis_url: str | None = Field(default=None, repr=False, pattern=r"^rediss?://.+")
+    work_timeout_s: float = Field(default=120.0, gt=0)
+
+    # Sharing a session with a mentor (issue 11): links are signed with ``share_secret`` (every
+    # process must share it; unset = a random secret kept in the data dir) and point at
+    # ``public_url`` (unset = http://http_host:http_port).
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+    share_secret: str | None = Field(default=None, repr=False, min_length=16)
+    share_ttl_hours: float = Field(default=72.0, gt=0, le=24 * 90)
+
+    # Speech (issue 10); the variables keep the names the speech package documented.
+    stt_model: str = ""  # "" = the packaged tiny.en when installed, else faster-whisper's tiny.en
+    stt_compute_type: str = "int8"
+    stt_threads: int = Field(default=0, ge=0, le=64)
+    stt_beam_size: int = Field(default=1, ge=1, le=10)
+    stt_language: str = "en"
+    stt_max_audio_s: float = Field(default=600.0, ge=1)
+    tts_engine: str = Field(default="auto", pattern="^(auto|edge|piper|espeak)$")
+    tts_voice: str = "en-US-AriaNeural"
+    piper_voice: str = ""
+    espeak_voice: str = "en-us"
+    tts_cache_items: int = Field(default=128, ge=0)
+    voice_end_silence_s: float = Field(default=1.8, ge=0.2)
+    voice_min_answer_s: float = Field(default=5.0, ge=0)
+    voice_think_extension_s: float = Field(default=8.0, ge=0)
+    voice_max_answer_s: float = Field(default=300.0, ge=5)
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in value.replace(",", " ").split() if p]
+            if not all(p.isdigit() for p in parts):
+                raise ValueError("expected shard numbers separated by commas, e.g. 0,1")
+            return tuple(int(p) for p in parts)
+        return value
+
+    @model_validator(mode="after")
+    def _check_combinations(self) -> Settings:
+        if self.shard_ids and self.shard_count is None:
+            raise ValueError("shard_ids needs shard_count (every process must agree on it)")
+        if self.shard_count is not None and any(i >= self.shard_count for i in self.shard_ids):
+            raise ValueError(f"every shard id must be below shard_count ({self.shard_count})")
+        if self.work_queue == "redis" and not self.redis_url:
+            raise ValueError("work_queue=redis needs redis_url (REDIS_URL=redis://host:6379/0)")
+        return self
+
     @property
     def database_file(self) -> Path:
         return self.database_path or (self.data_dir / "interview-bot.sqlite3")
@@ -78,6 +143,33 @@ ENV_VARS: Mapping[str, str] = {
     "LLM_MAX_TOKENS": "llm_max_tokens",
     "LLM_TEMPERATURE": "llm_temperature",
     "INTERVIEW_BOT_RETENTION_DAYS": "retention_days",
+    "HTTP_HOST": "http_host",
+    "HTTP_PORT": "http_port",
+    "INTERVIEW_BOT_LOG_FORMAT": "log_format",
+    "INTERVIEW_BOT_INSTANCE": "instance_name",
+    "DISCORD_SHARD_COUNT": "shard_count",
+    "DISCORD_SHARD_IDS": "shard_ids",
+    "WORK_QUEUE": "work_queue",
+    "REDIS_URL": "redis_url",
+    "WORK_TIMEOUT": "work_timeout_s",
+    "PUBLIC_URL": "public_url",
+    "SHARE_SECRET": "share_secret",
+    "SHARE_TTL_HOURS": "share_ttl_hours",
+    "STT_MODEL": "stt_model",
+    "STT_COMPUTE_TYPE": "stt_compute_type",
+    "STT_THREADS": "stt_threads",
+    "STT_BEAM_SIZE": "stt_beam_size",
+    "STT_LANGUAGE": "stt_language",
+    "STT_MAX_AUDIO_SECONDS": "stt_max_audio_s",
+    "TTS_ENGINE": "tts_engine",
+    "TTS_VOICE": "tts_voice",
+    "PIPER_VOICE": "piper_voice",
+    "ESPEAK_VOICE": "espeak_voice",
+    "TTS_CACHE_ITEMS": "tts_cache_items",
+    "VOICE_END_SILENCE": "voice_end_silence_s",
+    "VOICE_MIN_ANSWER": "voice_min_answer_s",
+    "VOICE_THINK_EXTENSION": "voice_think_extension_s",
+    "VOICE_MAX_ANSWER": "voice_max_answer_s",
 }
 CONFIG_FILE_VAR = "INTERVIEW_BOT_CONFIG"
 
