@@ -31,6 +31,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack import progress
 from adapters.slack.config import SlackConfig
 from adapters.slack.render import (
     ACTION_PREFIX,
@@ -41,6 +42,7 @@ from adapters.slack.render import (
     history_blocks,
     home_view,
     parse_action_value,
+    parse_modal_metadata,
     render_replies,
     sections,
     start_modal,
@@ -60,6 +62,7 @@ from bot.events import (
 from bot.intake import IntakeError
 from bot.ports import ACTIVE_STATES, SessionRecord
 from bot.privacy import privacy_statement
+from bot.progress import resolve_focus
 from bot.retention import retention_task
 from bot.settings import Settings
 
@@ -86,14 +89,16 @@ USAGE = (
     "`/interview start <pasted text>` starts at once (`length=short`, `coding=yes`, "
     "`focus=A,B` may come first)\n"
     "• `/interview length short|standard|long`, `/interview coding yes|no|auto`, "
-    "`/interview focus A,B` change the plan before you start\n"
-    "• `/interview status`, `/interview end`, `/interview history`, `/interview forget`, "
+    "`/interview focus A,B` change the plan before you start; `focus:weakest` practises your "
+    "weakest areas\n"
+    "• `/interview status`, `/interview end`, `/interview history`, `/interview show <id>`, "
+    "`/interview share [id]`, `/interview unshare [id]`, `/interview forget`, "
     "`/interview privacy`\n"
     "You can also send me the job description as a file in our DM. Answer each question by "
     "replying in the interview's thread."
 )
 _SUBCOMMAND = re.compile(r"^\s*(\S+)\s*(.*)$", re.DOTALL)
-_OPTION = re.compile(r"^(length|coding|focus)=(\S+)\s*", re.IGNORECASE)
+_OPTION = re.compile(r"^(length|coding|focus)[=:](\S+)\s*", re.IGNORECASE)
 _LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
 
 
@@ -136,7 +141,8 @@ def plain_text(text: str) -> str:
 
 
 def split_options(text: str) -> tuple[dict[str, str], str]:
-    """Leading ``length=… coding=… focus=…`` tokens, then the rest (the job description)."""
+    """Leading ``length=… coding=… focus=…`` tokens (``focus:weakest`` too), then the rest (the
+    job description)."""
     options: dict[str, str] = {}
     rest = text.strip()
     while True:
@@ -209,6 +215,7 @@ class SlackInterview:
         )
         self._seen: Bounded = Bounded(SEEN_EVENTS)  # event_id -> first arrival time
         self._summaries: Bounded = Bounded(10_000)  # conversation key -> summary message ts
+        self._tasks: set[asyncio.Task[Any]] = set()
         self.app.middleware(self._skip_retries)
         self.app.command("/interview")(self.on_command)
         self.app.view("iv_start")(self.on_modal)
@@ -217,6 +224,16 @@ class SlackInterview:
         self.app.event("app_home_opened")(self.on_home)
         self.app.event("app_mention")(self.on_mention)
         self.app.error(self.on_error)
+
+    async def aclose(self) -> None:
+        """Stop the background work this app started (reminders, queue expiry, transcriptions
+        in flight) and wait for it, bounded."""
+        tasks = [t for t in self._tasks if not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=5)
+        self._tasks.clear()
 
     # ------------------------------------------------------------------ middleware
     async def _skip_retries(
@@ -486,6 +503,8 @@ class SlackInterview:
     async def start(self, user: UserRef, channel: str, source: JobSource, notify: Notify) -> None:
         """Start (or, during a briefing, restart) an interview from ``source``."""
         options = {"length": self.default_length, "coding": "auto", **source.options}
+        if options.get("focus"):  # "weakest" becomes this user's weakest areas (spaced practice)
+            options["focus"] = await resolve_focus(self.engine.store, user.key, options["focus"])
         existing = await self._latest_active(user.key)
         summary_ts = ""
         parent = ""
@@ -531,21 +550,34 @@ class SlackInterview:
         user = user_ref(str(command["user_id"]), str(command.get("user_name") or ""))
         channel = str(command["channel_id"])
         notify = self._responder(respond)
-        if sub == "start" and not rest.strip():
-            await ack()  # the trigger id expires 3 s after the command: open the modal now
-            await self.client.views_open(
-                trigger_id=command["trigger_id"],
-                view=start_modal(channel, self.engine.limits.intake.max_chars),
-            )
-            return
         if sub == "start":
-            await ack(text="Reading the job description…", response_type="ephemeral")
             options, text = split_options(rest)
+            if not text.strip():
+                await ack()  # the trigger id expires 3 s after the command: open the modal now
+                await self.client.views_open(
+                    trigger_id=command["trigger_id"],
+                    view=start_modal(channel, self.engine.limits.intake.max_chars, options),
+                )
+                return
+            await ack(text="Reading the job description…", response_type="ephemeral")
             await self.start(user, channel, JobSource(text=text, options=options), notify)
             return
         await ack()
         if sub in OPTION_KEYS:
-            await self._configure(user, {sub: rest.strip()}, notify)
+            value = rest.strip()
+            if sub == "focus" and value:
+                value = await resolve_focus(self.engine.store, user.key, value)
+            await self._configure(user, {sub: value}, notify)
+        elif sub == "show":
+            await progress.show(
+                self.engine.store, self.client, user.user_id, user.key, rest, respond
+            )
+        elif sub == "share":
+            await progress.share(
+                self.engine.store, self.settings or Settings(), user.key, PLATFORM, rest, respond
+            )
+        elif sub == "unshare":
+            await progress.unshare(self.engine.store, user.key, rest, respond)
         elif sub in ("status", "end"):
             await self._run(user, Command(sub), notify)
         elif sub == "history":
@@ -626,13 +658,12 @@ class SlackInterview:
             )
             return
         await ack()
-        options = {}
+        channel, options = parse_modal_metadata(str(view.get("private_metadata") or ""))
         for key in ("length", "coding"):
             selected = value(key).get("selected_option") or {}
             if selected.get("value"):
                 options[key] = str(selected["value"])
         user = user_ref(str(body["user"]["id"]), str(body["user"].get("name") or ""))
-        channel = str(view.get("private_metadata") or "")
         if not channel:
             opened = await self.client.conversations_open(users=user.user_id)
             channel = str(opened["channel"]["id"])

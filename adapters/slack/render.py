@@ -13,6 +13,8 @@ click says whose session it acts on and where, without any state in this process
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -375,7 +377,10 @@ def history_blocks(records: Sequence[SessionRecord], *, limit: int = MAX_BLOCKS)
         if len(blocks) + 2 > limit:
             blocks += context(f"…and {len(records)} interviews in all.")
             break
-        text = f"*{escape(record.profile.title)}*\n{session_line(record)}"
+        text = (
+            f"*{escape(record.profile.title)}*\n{session_line(record)}"
+            f" · `/interview show {record.id}`"
+        )
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
         if record.recap is not None and record.recap.competencies:
             scores = " · ".join(
@@ -394,7 +399,64 @@ def home_view(records: Sequence[SessionRecord]) -> dict[str, Any]:
     return {"type": "home", "blocks": blocks}
 
 
-def start_modal(channel_id: str, max_chars: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
+def modal_metadata(channel_id: str, options: Mapping[str, str] | None = None) -> str:
+    """The modal's ``private_metadata``: the channel alone, or JSON when options (``focus``)
+    typed with ``/interview start`` must survive until the form is submitted."""
+    if not options:
+        return channel_id
+    return json.dumps({"channel": channel_id, "options": dict(options)})
+
+
+def parse_modal_metadata(metadata: str) -> tuple[str, dict[str, str]]:
+    if not metadata.startswith("{"):
+        return metadata, {}
+    try:
+        data = json.loads(metadata)
+    except ValueError:
+        return "", {}
+    options = data.get("options") if isinstance(data, dict) else None
+    clean = {str(k): str(v) for k, v in options.items()} if isinstance(options, dict) else {}
+    return str(data.get("channel") or ""), clean
+
+
+_HEADING = re.compile(r"^#{1,6}\s+(.*)$")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_TABLE_RULE = re.compile(r"^\|(?:\s*-+\s*\|)+\s*$")
+
+
+def markdown_to_mrkdwn(markdown: str) -> str:
+    """The session export's Markdown as Slack mrkdwn (raw, escaped later by ``sections``):
+    headings and ``**bold**`` become ``*bold*``, table rows become ``cell · cell`` lines. Slack
+    renders neither Markdown headings nor tables, so without this ``show`` would print symbols."""
+    lines: list[str] = []
+    for line in markdown.splitlines():
+        if _TABLE_RULE.match(line):
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            line = f"*{heading.group(1).strip()}*"
+        elif line.startswith("|") and line.rstrip().endswith("|"):
+            line = " · ".join(cell.strip() for cell in line.strip().strip("|").split("|"))
+        lines.append(_BOLD.sub(r"*\1*", line))
+    return "\n".join(lines).strip()
+
+
+def document_blocks(title: str, mrkdwn: str, *, limit: int = MAX_BLOCKS) -> list[Block]:
+    """A long text (a shown session) as a header and sections, cut at ``limit`` blocks with a
+    note saying where the rest is (Slack refuses a message of more than 50 blocks)."""
+    blocks: list[Block] = [header(title), *sections(mrkdwn)]
+    if len(blocks) > limit:
+        blocks = blocks[: limit - 1] + context(
+            "Too long to show in full here: add `markdown` to get the whole session as a file."
+        )
+    return blocks
+
+
+def start_modal(
+    channel_id: str,
+    max_chars: int = SECTION_TEXT_LIMIT,
+    options: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """The job-description modal: a pasted text box (Slack caps it at 3000) and a file picker
     for anything longer, plus length and coding."""
 
@@ -407,7 +469,7 @@ def start_modal(channel_id: str, max_chars: int = SECTION_TEXT_LIMIT) -> dict[st
     return {
         "type": "modal",
         "callback_id": "iv_start",
-        "private_metadata": channel_id,
+        "private_metadata": modal_metadata(channel_id, options),
         "title": {"type": "plain_text", "text": "Mock interview"},
         "submit": {"type": "plain_text", "text": "Read it"},
         "close": {"type": "plain_text", "text": "Cancel"},
