@@ -24,6 +24,7 @@ from bot.evaluation.recap import build_recap
 from bot.evaluation.scoring import hint_ceiling, skipped
 from bot.events import Command, ConversationRef, EventKind, IncomingEvent, Reply, ReplyKind
 from bot.intake import IntakeError, IntakeLimits, JobText, from_bytes, from_text
+from bot.observability import timed_turn
 from bot.planning.planner import coding_offer
 from bot.ports import Clock, SessionRecord, Store
 from bot.render import profile_summary, question_header, recap_text
@@ -129,6 +130,7 @@ class InterviewEngine:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     # ------------------------------------------------------------------ dispatch
+    @timed_turn  # turn latency and errors for /metrics (issue 12)
     async def handle(self, event: IncomingEvent) -> list[Reply]:
         key = f"{event.user.key}|{event.conversation.key}"
         lock = self._locks.setdefault(key, asyncio.Lock())

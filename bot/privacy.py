@@ -26,33 +26,59 @@ def _where(settings: Settings) -> str:
     return f"a database file on the machine running this bot ({settings.database_file})"
 
 
-def privacy_statement(settings: Settings, *, delete_hint: str = "`/interview forget`") -> str:
+def _audio_line(audio_opt_in: bool | None) -> str:
+    base = (
+        "• Audio is not stored by default: voice answers are transcribed and the recording "
+        "discarded. Only if you opt in (`audio on`) are recordings of your answers kept with "
+        "their interview, and they go with it."
+    )
+    if audio_opt_in is None:
+        return base
+    return base + (" Your opt-in is **on**." if audio_opt_in else " Your opt-in is off.")
+
+
+def privacy_statement(
+    settings: Settings,
+    *,
+    delete_hint: str = "`/interview forget`",
+    audio_opt_in: bool | None = None,
+    scope_retention_days: int | None = None,
+) -> str:
     """Plain language, under Discord's 2,000-character message limit. ``delete_hint`` names the
-    delete command the way the reader's adapter spells it."""
+    delete command the way the reader's adapter spells it; ``audio_opt_in`` (when known) says
+    where the reader stands; ``scope_retention_days`` is a server's stricter retention, if any."""
     llm = (
         "Your job descriptions and answers are also sent to the language model configured by "
         "the host, which writes questions and feedback."
         if settings.llm_base_url or settings.llm_api_key
         else "Nothing is sent to an outside AI service: this bot grades offline."
     )
+    days = settings.retention_days if scope_retention_days is None else scope_retention_days
     return "\n".join(
         [
             "**What interview-bot stores about you**",
-            "• Each interview: the job description's analysis (title, level, skills), the "
-            "questions you were asked, your typed answers (voice answers as their transcript), "
-            "the scores, feedback and recap, and your user id on this platform.",
-            "• Audio is never stored: voice is transcribed and the recording discarded.",
+            "• Each interview: the job analysis, the questions, your typed answers (voice as "
+            "transcript), scores, feedback and recap, and your user id here.",
+            "• Group practice: who you invited (observers, a peer interviewer), the 1–5 scores "
+            "people gave, share links you made, reminders you scheduled, your place in a "
+            "practice queue (until matched or timed out), your preferences (audio opt-in, time "
+            "zone) and this server's settings.",
+            _audio_line(audio_opt_in),
             f"• Where: {_where(settings)}. {llm}",
             "",
             "**How long**",
-            f"• {retention_text(settings.retention_days)}",
+            f"• {retention_text(days)} Scores, invitations, share links and stored audio go "
+            "with their interview; sent reminders go with the same retention.",
             "",
             "**Who can see it**",
-            "• Only you: history and transcripts are shown to the user they belong to, privately.",
+            "• You, and only the people you invite into a session (they see that session, "
+            "nothing else). Server admins cannot read your transcripts. A share link shows one "
+            "session read-only until it expires or you revoke it (`unshare`). DMs stay DMs.",
             "",
             "**How to delete it**",
-            f"• {delete_hint} deletes all your interviews, answers, scores and recaps at once "
-            "and tells you how many were removed.",
+            f"• {delete_hint} deletes your interviews, answers, scores, recaps, invitations, "
+            "scores you gave, share links, reminders, queue entries, stored audio and "
+            "preferences at once, and tells you how many of each were removed.",
         ]
     )
 

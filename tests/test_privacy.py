@@ -119,7 +119,14 @@ def test_privacy_statement_states_retention_storage_and_deletion(tmp_path: Path)
     text = privacy_statement(load_settings(environ={"INTERVIEW_BOT_RETENTION_DAYS": "30"}))
     assert "30 day(s)" in text
     assert "/interview forget" in text
-    assert "Audio is never stored" in text
+    assert "Audio is not stored by default" in text and "opt in" in text
+    for kind in ("observers", "share links", "reminders", "practice queue", "preferences"):
+        assert kind in text, kind
+    assert "admins cannot read your transcripts" in text
+    assert "Your opt-in is **on**" in privacy_statement(
+        load_settings(environ={}), audio_opt_in=True
+    )
+    assert "7 day(s)" in privacy_statement(load_settings(environ={}), scope_retention_days=7)
     assert "offline" in text
     assert len(text) < 2000  # one Discord message
     forever = privacy_statement(load_settings(environ={"INTERVIEW_BOT_RETENTION_DAYS": "0"}))

@@ -18,6 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 
+from bot.observability import observe_llm
 from bot.ports import ChatMessage, LLMResult
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,7 @@ class LLMClient(ABC):
                     latency_ms=(time.perf_counter() - started) * 1000,
                     attempts=attempt,
                 )
+                observe_llm(result.latency_ms / 1000, True)
                 log.info(
                     "llm call ok: model=%s prompt=%s tokens=%d+%d latency=%.0fms attempts=%d%s",
                     result.model,
@@ -157,6 +159,8 @@ class LLMClient(ABC):
             )
             await self._pause(wait)
         assert last is not None
+        kind = f"http_{last.status}" if last.status else "error"
+        observe_llm(time.perf_counter() - started, False, kind=kind)
         log.warning(
             "llm call gave up: model=%s prompt=%s after %.0fms: %s",
             self.model,

@@ -8,9 +8,11 @@ has its own queue we cannot see.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.observability import observe_sandbox
 from bot.ports import CodeRunner, RunLimits, RunResult
 
 DEFAULT_LIMITS = RunLimits()
@@ -73,7 +75,13 @@ class RunnerPool:
         self._running += 1
         try:
             await self._emit(listener, QueueEvent("running", 0, ticket))
-            return await self.runner.run(code, language, stdin, limits)
+            started, status = time.perf_counter(), "error"
+            try:
+                result = await self.runner.run(code, language, stdin, limits)
+                status = result.status
+                return result
+            finally:
+                observe_sandbox(time.perf_counter() - started, status)  # /metrics (issue 12)
         finally:
             self._running -= 1
             self._sem.release()

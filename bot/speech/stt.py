@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from bot.observability import observe_stt
 from bot.ports import AudioClip, Transcript, Word
 from bot.speech import audio
 from bot.speech.config import SpeechConfig
@@ -139,9 +140,18 @@ class WhisperSTT:
     # ------------------------------------------------------------------ recognition
     async def transcribe(self, clip: AudioClip, vocabulary: Sequence[str] = ()) -> Transcript:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._executor, self.transcribe_sync, clip, tuple(vocabulary)
-        )
+        started, outcome = time.perf_counter(), "error"
+        try:
+            transcript = await loop.run_in_executor(
+                self._executor, self.transcribe_sync, clip, tuple(vocabulary)
+            )
+            outcome = "ok"
+            return transcript
+        except AudioError as exc:
+            outcome = exc.problem.value
+            raise
+        finally:  # latency and failures for /metrics (issue 12)
+            observe_stt(time.perf_counter() - started, outcome == "ok", kind=outcome)
 
     def decode(self, clip: AudioClip) -> AudioClip:
         """``clip`` as 16 kHz mono s16le, within the configured limits."""

@@ -314,6 +314,17 @@ class PostgresStore:
             (list(ACTIVE_STATES), f"{platform}:", limit),
         )
 
+    async def count_open_sessions(self) -> dict[str, int]:
+        """Open sessions per platform (the ``user_key`` prefix) in one query, for ``/metrics``."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT split_part(user_key, ':', 1), count(*) FROM sessions"
+                " WHERE state = ANY(%s) GROUP BY 1",
+                (list(ACTIVE_STATES),),
+            )
+            rows = await cur.fetchall()
+        return {str(platform or "unknown"): int(count) for platform, count in rows}
+
     async def forget_user(self, user_key: str) -> ForgetReport:
         async with self.pool.connection() as conn, conn.transaction():
             turns = await conn.execute(

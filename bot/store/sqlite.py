@@ -234,6 +234,17 @@ class SQLiteStore:
             rows = await cursor.fetchall()
         return [self._record_from_row(tuple(r), await self._turns(str(r[0]))) for r in rows]
 
+    async def count_open_sessions(self) -> dict[str, int]:
+        """Open sessions per platform (the ``user_key`` prefix) in one query, for ``/metrics``."""
+        marks = ", ".join("?" for _ in ACTIVE_STATES)
+        async with self.db.execute(
+            "SELECT substr(user_key, 1, instr(user_key, ':') - 1), count(*) FROM sessions"
+            f" WHERE state IN ({marks}) GROUP BY 1",
+            ACTIVE_STATES,
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return {str(platform or "unknown"): int(count) for platform, count in rows}
+
     async def forget_user(self, user_key: str) -> ForgetReport:
         owned = "SELECT id FROM sessions WHERE user_key = ?"
         async with self._write_lock:
