@@ -3,7 +3,8 @@ and ``focus:weakest`` (spaced practice) resolved to names the planner understand
 
 Everything here reads ``SessionRecord``s the store already keeps; nothing new is stored, so
 ``forget`` and retention cover progress too. Access checks stay with the callers, which only ever
-pass records of the user asking (``sessions_for_user``, or ``load_session`` + a ``user_key`` check).
+pass records the user may see: ``sessions_for_user``, or ``bot.access.viewable_session`` for one
+session (its candidate and invited observers; same refusal for "not yours" and "no such id").
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def session_markdown(record: SessionRecord) -> str:
         for position in by_question[index]:
             turn = record.turns[position]
             if turn.follow_up:
-                lines += ["", f"**Follow-up:** {turn.probe or turn.question_text}"]
+                lines += ["", f"**Follow-up:** {turn.question_text}"]  # probe is only its kind
             evaluation = turn.evaluation
             if evaluation is not None and evaluation.skipped:
                 lines += ["", "_Skipped._"]

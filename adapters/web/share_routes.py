@@ -1,0 +1,67 @@
+"""``GET /s/{token}``: the page a share link opens, on the bot's own HTTP server (aiohttp).
+
+Translation only: the token goes to ``bot.share.resolve_share_link``, the page comes from
+``bot.web.share_page``. Status codes tell a link that can never work (403: tampered, unknown)
+from one that used to (410: expired, revoked). The headers make the page inert whatever it
+contains: no scripts, connections, frames or outside resources (CSP), no Referer leaking the
+token to anyone, no MIME sniffing, and no caching (a revoked link must stop working at once, not
+when a proxy's copy expires).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from aiohttp import web
+
+from bot.ports import Store
+from bot.settings import Settings
+from bot.share import ShareRefused, resolve_share_link
+from bot.web.share_page import refusal_page, session_page
+
+log = logging.getLogger(__name__)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex, nofollow",
+}
+STATUS = {"tampered": 403, "unknown": 403, "expired": 410, "revoked": 410}
+
+
+def _html(text: str, status: int) -> web.Response:
+    return web.Response(
+        text=text, status=status, content_type="text/html", charset="utf-8",
+        headers=SECURITY_HEADERS,
+    )  # fmt: skip
+
+
+def share_routes(
+    store: Store, settings: Settings, *, clock: Callable[[], float] = time.time
+) -> Callable[[web.Application], None]:
+    """An installer for ``build_app(routes=...)``: adds ``GET /s/{token}`` (HEAD too)."""
+
+    async def page(request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        try:
+            link, record = await resolve_share_link(store, settings, token, now=clock())
+        except ShareRefused as refused:
+            # The reason only: a token is a credential and never goes into the logs.
+            log.info("share link refused: %s", refused.reason)
+            return _html(refusal_page(refused.reason), STATUS[refused.reason])
+        # Drawing the chart is CPU work (matplotlib): keep it off the event loop.
+        text = await asyncio.to_thread(session_page, record, expires_at=link.expires_at)
+        return _html(text, 200)
+
+    def install(app: web.Application) -> None:
+        app.router.add_get("/s/{token}", page)
+
+    return install

@@ -1,0 +1,1 @@
+"""HTML the bot serves over its own HTTP server, rendered in the core (no web framework here)."""
