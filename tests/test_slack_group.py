@@ -5,9 +5,11 @@ reminders) and workspace admin settings."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import subprocess
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +22,14 @@ from adapters.slack.config import SlackConfig
 from bot.domain import Evaluation, InterviewPlan, JobProfile, Turn
 from bot.engine import InterviewEngine
 from bot.planning.bank import QuestionBank
-from bot.ports import SessionRecord
+from bot.ports import AudioClip, SessionRecord, SpeechToText, Transcript
 from bot.progress import weakest_focus
 from bot.settings import Settings
+from bot.speech.errors import SpeechUnavailable
 from tests.conftest import JD_TEXT
-from tests.fake_slack import BOT_TOKEN, FakeSlack, buttons
-from tests.test_slack_http import SECRET, Harness, _drain, _start
+from tests.fake_slack import BOT_TOKEN, FakeSlack, buttons, message_event
+from tests.test_slack_http import SECRET, Harness, _drain, _posts_in, _start
+from tests.test_speech_support import espeak_wav, hits, needs_audio, needs_stt
 
 SHARE_SECRET = "s" * 32
 
@@ -39,9 +43,17 @@ def settings_for(tmp_path: Path, **values: Any) -> Settings:
     )
 
 
-@pytest.fixture
-async def group(engine: InterviewEngine, tmp_path: Path) -> AsyncIterator[Harness]:
-    fake = await FakeSlack().start()
+@contextlib.asynccontextmanager
+async def harness_for(
+    engine: InterviewEngine,
+    tmp_path: Path,
+    *,
+    stt: SpeechToText | None = None,
+    settings: Settings | None = None,
+    fake: FakeSlack | None = None,
+) -> AsyncIterator[Harness]:
+    """The bolt HTTP app of a ``SlackInterview`` on loopback, against a (new or given) fake."""
+    fake = fake or await FakeSlack().start()
     config = SlackConfig.from_env(
         {
             "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -49,7 +61,7 @@ async def group(engine: InterviewEngine, tmp_path: Path) -> AsyncIterator[Harnes
             "SLACK_API_URL": fake.api_url,
         }
     )
-    interview = SlackInterview(engine, config, settings=settings_for(tmp_path))
+    interview = SlackInterview(engine, config, settings=settings or settings_for(tmp_path), stt=stt)
     server = TestServer(interview.app.web_app(), host="127.0.0.1")
     await server.start_server()
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
@@ -63,6 +75,12 @@ async def group(engine: InterviewEngine, tmp_path: Path) -> AsyncIterator[Harnes
         await interview.aclose()
         await server.close()
         await fake.stop()
+
+
+@pytest.fixture
+async def group(engine: InterviewEngine, tmp_path: Path) -> AsyncIterator[Harness]:
+    async with harness_for(engine, tmp_path) as h:
+        yield h
 
 
 async def _response(h: Harness, needle: str, *, what: str = "") -> dict[str, Any]:
@@ -189,3 +207,116 @@ async def test_share_posts_the_link_ephemerally_and_unshare_revokes_it(
     await _response(h, "Revoked 1 link(s)", what="revoked")
     with pytest.raises(ShareRefused):
         await resolve_share(engine.store, settings, token, now=time.time())
+
+
+# ---------------------------------------------------------------------- spoken answers
+SPOKEN = (
+    "I moved our payments service to Kafka and tuned the PostgreSQL queries. "
+    "Latency dropped by half."
+)
+
+
+FFMPEG_WEBM = ["ffmpeg", "-v", "error", "-f", "wav", "-i", "pipe:0", "-c:a", "libopus"]
+FFMPEG_WEBM += ["-b:a", "32k", "-f", "webm", "pipe:1"]
+
+
+def webm(text: str) -> bytes:
+    """``text`` spoken by espeak-ng, encoded as Slack's own voice clips are (Opus in WebM)."""
+    done = subprocess.run(
+        FFMPEG_WEBM,
+        input=espeak_wav(text),
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    return done.stdout
+
+
+def clip_event(fake: FakeSlack, name: str, data: bytes, mimetype: str, ts: str) -> dict[str, Any]:
+    file_id = fake.add_file(name, data, mimetype)
+    return message_event(
+        "",
+        thread_ts=ts,
+        subtype="file_share",
+        files=[{"id": file_id, "name": name, "mimetype": mimetype, "subtype": "slack_audio"}],
+    )
+
+
+async def _begin(h: Harness) -> str:
+    ts, summary = await _start(h)
+    await h.click("iv:begin", buttons(summary["blocks"])["iv:begin"], message_ts=ts)
+    await h.fake.wait_for(lambda: _posts_in(h.fake, "C1", ts), what="first question")
+    return ts
+
+
+def _ephemeral(fake: FakeSlack, needle: str) -> list[dict[str, Any]]:
+    return [c.params for c in fake.called("chat.postEphemeral") if needle in c.params["text"]]
+
+
+@needs_stt
+async def test_voice_clip_in_the_thread_is_transcribed_into_the_answer(
+    group: Harness, engine: InterviewEngine
+) -> None:
+    h, fake = group, group.fake
+    ts = await _begin(h)
+    posts = len(_posts_in(fake, "C1", ts))
+    await h.event(clip_event(fake, "audio_message.webm", webm(SPOKEN), "audio/webm", ts))
+    heard = await fake.wait_for(
+        lambda: [p for p in _posts_in(fake, "C1", ts) if p["text"].startswith("I heard")],
+        within=60,
+        what="the transcript echoed",
+    )
+    assert hits(heard[0]["text"], ["Kafka", "PostgreSQL", "payment", "queries"]) >= 3
+    assert "wpm" in json.dumps(heard[0]["blocks"]), "delivery metrics are shown"
+    await fake.wait_for(lambda: len(_posts_in(fake, "C1", ts)) >= posts + 2, what="next question")
+    record = await engine.store.active_session("slack:U1", f"slack:C1:{ts}")
+    assert record is not None and len(record.turns) == 1
+    assert hits(record.turns[0].answer, ["Kafka", "PostgreSQL", "payment"]) >= 2
+    assert await engine.store.audio_for_session(record.id) == [], "not kept without opt-in"
+
+    # Opted in, the next clip is kept with its question.
+    await h.command("audio on")
+    await _response(h, "Audio opt-in is on")
+    await h.event(clip_event(fake, "answer.webm", webm(SPOKEN), "audio/webm", ts))
+    await fake.wait_for(
+        lambda: len([p for p in _posts_in(fake, "C1", ts) if p["text"].startswith("I heard")]) >= 2,
+        within=60,
+        what="the second transcript",
+    )
+    await fake.wait_for(lambda: len(_posts_in(fake, "C1", ts)) >= posts + 4, what="the reply")
+    clips = await engine.store.audio_for_session(record.id)
+    assert len(clips) == 1 and clips[0].format == "webm"
+    assert clips[0].data.startswith(b"\x1aE\xdf\xa3"), "the clip as uploaded (WebM/EBML)"
+
+
+@needs_audio
+async def test_broken_silent_and_non_audio_clips_get_a_message_and_record_nothing(
+    group: Harness, engine: InterviewEngine
+) -> None:
+    h, fake = group, group.fake
+    ts = await _begin(h)
+    await h.event(clip_event(fake, "voice.ogg", b"OggS" + b"\x00garbage" * 64, "audio/ogg", ts))
+    await fake.wait_for(lambda: _ephemeral(fake, ":warning:"), within=30, what="broken audio")
+    warning = _ephemeral(fake, ":warning:")[-1]
+    assert warning["user"] == "U1" and "Nothing was recorded" in warning["text"]
+    record = await engine.store.active_session("slack:U1", f"slack:C1:{ts}")
+    assert record is not None and record.turns == []
+    assert not [p for p in _posts_in(fake, "C1", ts) if p["text"].startswith("I heard")]
+
+
+async def test_without_speech_installed_the_candidate_is_asked_to_type(
+    engine: InterviewEngine, tmp_path: Path
+) -> None:
+    class NoSpeech:
+        async def transcribe(self, clip: AudioClip, vocabulary: Sequence[str] = ()) -> Transcript:
+            raise SpeechUnavailable("faster-whisper is not installed: pip install ...")
+
+    async with harness_for(engine, tmp_path, stt=NoSpeech()) as h:
+        ts = await _begin(h)
+        await h.event(clip_event(h.fake, "a.webm", b"\x1aE\xdf\xa3 not really", "audio/webm", ts))
+        told = await h.fake.wait_for(
+            lambda: _ephemeral(h.fake, "Please type your answer"), what="type instead"
+        )
+        assert "faster-whisper is not installed" in told[0]["text"]
+        record = await engine.store.active_session("slack:U1", f"slack:C1:{ts}")
+        assert record is not None and record.turns == []

@@ -47,6 +47,14 @@ from adapters.slack.render import (
     sections,
     start_modal,
 )
+from adapters.slack.voice import (
+    UNAVAILABLE,
+    Listener,
+    audio_format,
+    looks_like_audio,
+    vocabulary,
+)
+from bot.community.prefs import keep_audio_if_opted_in, set_audio_opt_in
 from bot.domain import Recap
 from bot.engine import InterviewEngine
 from bot.events import (
@@ -60,11 +68,13 @@ from bot.events import (
     UserRef,
 )
 from bot.intake import IntakeError
-from bot.ports import ACTIVE_STATES, SessionRecord
+from bot.ports import ACTIVE_STATES, SessionRecord, SpeechToText
 from bot.privacy import privacy_statement
 from bot.progress import resolve_focus
 from bot.retention import retention_task
 from bot.settings import Settings
+from bot.speech.audio import SUPPORTED
+from bot.speech.errors import AudioError, SpeechUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +83,8 @@ JD_SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm", ".r
 LENGTHS = ("short", "standard", "long")
 OPTION_KEYS = ("length", "coding", "focus")
 DOWNLOAD_TIMEOUT_S = 20.0
+AUDIO_MAX_BYTES = 50 * 1024 * 1024  # the speech package's own cap on one recording
+ANSWERING_STATES = ("asking", "follow_up")
 SEEN_EVENTS = 5_000
 CHART_FILENAME = "competencies.png"
 BUTTON_COMMANDS = {
@@ -197,8 +209,10 @@ class SlackInterview:
         default_length: str = "standard",
         client: AsyncWebClient | None = None,
         settings: Settings | None = None,
+        stt: SpeechToText | None = None,
     ) -> None:
         self.engine = engine
+        self.listener = Listener(stt)  # spoken answers; the model loads on the first clip
         self.settings = settings  # the /interview privacy text; None shows the defaults
         self.config = config
         self.default_length = default_length
@@ -234,6 +248,7 @@ class SlackInterview:
         if tasks:
             await asyncio.wait(tasks, timeout=5)
         self._tasks.clear()
+        self.listener.close()
 
     # ------------------------------------------------------------------ middleware
     async def _skip_retries(
@@ -417,35 +432,31 @@ class SlackInterview:
             host == "slack.com" or host.endswith(".slack.com") or host == self.config.api_host
         )
 
-    async def download(self, file_id: str) -> Attachment:
-        """``files.info`` then an authenticated GET of ``url_private_download``. Raises
-        ``IntakeError`` with a message for the user."""
+    async def _file_info(self, file_id: str, what: str) -> dict[str, Any]:
         try:
             info = await self.client.files_info(file=file_id)
         except SlackApiError as exc:
             error = exc.response.get("error")
             log.warning("files.info %s failed: %s", file_id, error)
             raise IntakeError(
-                f"I couldn't read that file from Slack ({error}). Try again, or paste the text."
+                f"I couldn't read that file from Slack ({error}). Try again, or {what}."
             ) from exc
-        meta: dict[str, Any] = info.get("file") or {}
-        name = str(meta.get("name") or "job-description")
-        suffix = PurePosixPath(name).suffix.lower()
-        if suffix not in JD_SUFFIXES:
-            raise IntakeError(
-                f"{name}: send the job description as .txt, .md, .pdf, .docx, .html or .rtf, "
-                "or paste it."
-            )
-        limit = self._max_bytes()
+        return dict(info.get("file") or {})
+
+    async def _fetch(self, meta: dict[str, Any], name: str, limit: int, what: str) -> bytes:
+        """An authenticated GET of ``url_private_download`` (only to Slack's own hosts), at most
+        ``limit`` bytes. Raises ``IntakeError`` with a message for the user (``what`` says what
+        to do instead: "paste the text", "type your answer")."""
         if int(meta.get("size") or 0) > limit:
             raise IntakeError(
                 f"{name} is {int(meta['size']) / 1024 / 1024:.1f} MB; the limit is "
-                f"{limit / 1024 / 1024:.1f} MB. Paste the text instead."
+                f"{limit / 1024 / 1024:.1f} MB. Please {what} instead."
             )
         url = str(meta.get("url_private_download") or meta.get("url_private") or "")
         if not self._trusted_download(url):
             log.warning("refusing to send the bot token to %r", urlsplit(url).hostname)
-            raise IntakeError(f"I couldn't download {name} from Slack. Paste the text instead.")
+            raise IntakeError(f"I couldn't download {name} from Slack. Please {what} instead.")
+        suffix = PurePosixPath(name).suffix.lower()
         headers = {"Authorization": f"Bearer {self.config.bot_token or self.client.token}"}
         timeout = aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT_S)
         try:
@@ -456,7 +467,7 @@ class SlackInterview:
                 if response.status != 200:
                     raise IntakeError(
                         f"Slack refused to send {name} (HTTP {response.status}). "
-                        "Try again, or paste the text."
+                        f"Try again, or {what}."
                     )
                 if "text/html" in response.content_type and suffix not in (".html", ".htm"):
                     # Slack answers an unauthorised download with its sign-in page, status 200.
@@ -472,8 +483,22 @@ class SlackInterview:
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("downloading %s failed: %s", name, exc)
             raise IntakeError(f"I couldn't download {name} from Slack. Try again.") from exc
+        return bytes(data)
+
+    async def download(self, file_id: str) -> Attachment:
+        """A job description: ``files.info`` then an authenticated download. Raises
+        ``IntakeError`` with a message for the user."""
+        meta = await self._file_info(file_id, "paste the text")
+        name = str(meta.get("name") or "job-description")
+        suffix = PurePosixPath(name).suffix.lower()
+        if suffix not in JD_SUFFIXES:
+            raise IntakeError(
+                f"{name}: send the job description as .txt, .md, .pdf, .docx, .html or .rtf, "
+                "or paste it."
+            )
+        data = await self._fetch(meta, name, self._max_bytes(), "paste the text")
         mimetype = str(meta.get("mimetype") or "")
-        return Attachment(name, bytes(data), mimetype)
+        return Attachment(name, data, mimetype)
 
     # ------------------------------------------------------------------ starting
     async def _open_room(
@@ -578,6 +603,17 @@ class SlackInterview:
             )
         elif sub == "unshare":
             await progress.unshare(self.engine.store, user.key, rest, respond)
+        elif sub == "audio":
+            choice = rest.strip().lower()
+            if choice not in ("on", "off"):
+                await notify(
+                    "`/interview audio on` keeps recordings of your spoken answers with the "
+                    "interview; `/interview audio off` (the default) transcribes and discards them."
+                )
+                return
+            await notify(
+                await set_audio_opt_in(self.engine.store, user.key, choice == "on", now=time.time())
+            )
         elif sub in ("status", "end"):
             await self._run(user, Command(sub), notify)
         elif sub == "history":
@@ -813,13 +849,27 @@ class SlackInterview:
             return
         if record is None:
             return  # another user's reply in someone's thread, or no session here
+        clips = [f for f in files if looks_like_audio(f)]
+        if clips and record.state in ANSWERING_STATES:
+            await self._answer_by_voice(user, conversation, record, clips[0], notify)
+            return
         text = plain_text(str(event.get("text") or ""))
         if not text.strip():
             if files:
-                await notify("I read answers as text only: please type it (code in ``` blocks).")
+                await notify(
+                    "I read answers as text or as a voice clip (mp3, m4a, ogg, webm or wav): "
+                    "please type it (code in ``` blocks) or record it."
+                )
             return
+        await self._answer(user, conversation, IncomingEvent.say(user, conversation, text), notify)
+
+    async def _answer(
+        self, user: UserRef, conversation: ConversationRef, event: IncomingEvent, notify: Notify
+    ) -> bool:
+        """Hand one answer to the engine and post what comes back; False when it failed (the
+        candidate was told to send it again)."""
         try:
-            replies = await self._handle(IncomingEvent.say(user, conversation, text))
+            replies = await self._handle(event)
         except Exception:
             reference = uuid.uuid4().hex[:8]
             log.exception("answer in %s failed [ref %s]", conversation.key, reference)
@@ -827,8 +877,76 @@ class SlackInterview:
                 f"Sorry, something went wrong on my side (ref {reference}). Your answer may not "
                 "have been recorded: please send it again in a moment."
             )
-            return
+            return False
         await self._send(conversation, replies, user)
+        return True
+
+    async def _answer_by_voice(
+        self,
+        user: UserRef,
+        conversation: ConversationRef,
+        record: SessionRecord,
+        file: dict[str, Any],
+        notify: Notify,
+    ) -> None:
+        """A voice clip in the room: download, transcribe (off the loop), echo what was heard,
+        then answer with it. A clip that cannot be used is explained and nothing is recorded."""
+        what = "type your answer"
+        try:
+            meta = await self._file_info(str(file["id"]), what)
+            name = str(meta.get("name") or file.get("name") or "recording")
+            fmt = audio_format(
+                name, str(meta.get("mimetype") or ""), str(meta.get("filetype") or "")
+            )
+            if fmt is None:
+                await notify(f"{name} isn't a recording I can play. Send {SUPPORTED}, or type.")
+                return
+            await notify("Listening to your recording…")
+            data = await self._fetch(meta, name, AUDIO_MAX_BYTES, what)
+        except IntakeError as exc:
+            await notify(f":warning: {exc}")
+            return
+        try:
+            heard = await self.listener.hear(data, fmt, vocabulary(record))
+        except AudioError as exc:
+            await notify(f":warning: {exc.user_message} Nothing was recorded for this question.")
+            return
+        except SpeechUnavailable as exc:
+            log.warning("speech recognition unavailable: %s", exc)
+            await notify(UNAVAILABLE.format(reason=str(exc).split(":")[0]))
+            return
+        except Exception:
+            reference = uuid.uuid4().hex[:8]
+            log.exception("transcribing a clip in %s failed [ref %s]", conversation.key, reference)
+            await notify(
+                f"Sorry, I couldn't transcribe that (ref {reference}). Nothing was recorded: "
+                "send it again, or type your answer."
+            )
+            return
+        await self._post(
+            conversation,
+            SlackMessage(
+                heard.echo(),
+                [*sections(heard.echo()), *context(f"Delivery: {heard.delivery.summary()}")],
+                ReplyKind.NOTICE,
+            ),
+        )
+        question_index = record.cursor
+        event = IncomingEvent(
+            EventKind.AUDIO, user, conversation, text=heard.transcript.text, options=heard.options()
+        )
+        if not await self._answer(user, conversation, event, notify):
+            return
+        await keep_audio_if_opted_in(
+            self.engine.store,
+            user.key,
+            session_id=record.id,
+            question_index=question_index,
+            data=data,
+            format=fmt,
+            now=time.time(),
+        )
+        # Without the opt-in the bytes go out of scope here: nothing of the recording is kept.
 
     async def _start_from_file(
         self, user: UserRef, channel: str, file_id: str, notify: Notify
