@@ -83,7 +83,7 @@ class _Writer:
             self.pdf.add_font(FAMILY, "B", str(fonts[1]))
             self.family = FAMILY
         else:
-            log.warning("no DejaVu font found: the PDF uses Helvetica and Latin-1 text only")
+            log.warning("PDF without a TrueType font (DejaVu not found): Latin-1 text only")
             self.family = "helvetica"
         self.pdf.add_page()
 
