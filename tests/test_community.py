@@ -380,7 +380,7 @@ async def test_leaderboard_is_off_by_default_and_counts_sessions_not_scores(
     ]
     on = scope.ScopeSettings(leaderboard=True)
     text = await leaderboard.leaderboard_text(store, on, "discord:1:", NOW, mention="<{}>")
-    assert "1. <d:ann> — 2 sessions · 2-week streak" in text and "2. <d:bob> — 1 session" in text
+    assert "1. <ann> — 2 sessions · 2-week streak" in text and "2. <bob> — 1 session" in text
     assert "d:eve" not in text and "/5" not in text  # no scores on the board
     empty = await leaderboard.leaderboard_text(store, on, "discord:3:", NOW)
     assert "No practice sessions" in empty

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.community.participants import platform_id
 from bot.community.scope import ScopeSettings
 from bot.ports import Store
 
@@ -71,7 +72,8 @@ async def leaderboard_text(
     *,
     mention: str = "{}",
 ) -> str:
-    """The board as Markdown, or why there is none. ``mention`` formats a user key."""
+    """The board as Markdown, or why there is none. ``mention`` is a template given the
+    platform's user id (``<@{}>`` in Discord and Slack)."""
     if not settings.leaderboard:
         return (
             "The practice leaderboard is off on this server (it is opt-in). An admin can turn "
@@ -84,7 +86,7 @@ async def leaderboard_text(
     for place, standing in enumerate(standings, start=1):
         streak = f" · {standing.streak}-week streak 🔥" if standing.streak > 1 else ""
         lines.append(
-            f"{place}. {mention.format(standing.user_key)} — {standing.this_week} "
+            f"{place}. {mention.format(platform_id(standing.user_key))} — {standing.this_week} "
             f"session{'s' if standing.this_week != 1 else ''}{streak}"
         )
     return "\n".join(lines)

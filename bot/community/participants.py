@@ -80,11 +80,17 @@ async def interviewer_of(store: Store, record: SessionRecord) -> str | None:
     return None
 
 
+def platform_id(user_key: str) -> str:
+    """``discord:123`` -> ``123``: what a ``mention`` template such as ``<@{}>`` is given."""
+    return user_key.partition(":")[2] or user_key
+
+
 def guest_list(participants: list[Participant], mention: str = "{}") -> str:
-    """ "Observers: @a, @b · Interviewer: @c" for a status line; ``mention`` formats a user key."""
+    """Who else is in the session, for a status line ("Interviewer: @c · Observers: @a, @b").
+    ``mention`` is a template given the platform's user id (``<@{}>`` in Discord and Slack)."""
     parts = []
     for role, label in ((INTERVIEWER, "Interviewer"), (OBSERVER, "Observers")):
-        people = [mention.format(p.user_key) for p in participants if p.role == role]
+        people = [mention.format(platform_id(p.user_key)) for p in participants if p.role == role]
         if people:
             parts.append(f"{label}: {', '.join(people)}")
     return " · ".join(parts) or "No guests: only you can see this interview."
