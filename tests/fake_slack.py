@@ -49,6 +49,8 @@ class FakeSlack:
     responses: list[dict[str, Any]] = field(default_factory=list)
     acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     closed_channels: set[str] = field(default_factory=set)
+    # users.info answers: user id -> fields merged over a plain member (is_admin, is_owner, tz).
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -188,6 +190,21 @@ class FakeSlack:
 
     def _m_conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "channel": {"id": f"D{params.get('users')}"}}
+
+    def _m_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user_id = str(params.get("user"))
+        user = {
+            "id": user_id,
+            "team_id": TEAM,
+            "name": f"name-{user_id}",
+            "is_admin": False,
+            "is_owner": False,
+            "is_primary_owner": False,
+            "is_bot": False,
+            "tz": "UTC",
+            **self.users.get(user_id, {}),
+        }
+        return {"ok": True, "user": user}
 
     def _m_files_info(self, params: dict[str, Any]) -> dict[str, Any]:
         file_id = str(params.get("file"))

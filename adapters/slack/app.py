@@ -33,6 +33,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import progress
 from adapters.slack.config import SlackConfig
+from adapters.slack.group import GROUP_PREFIX, GroupPractice
+from adapters.slack.practice import Background, Practice
 from adapters.slack.render import (
     ACTION_PREFIX,
     SlackMessage,
@@ -55,6 +57,7 @@ from adapters.slack.voice import (
     vocabulary,
 )
 from bot.community.prefs import keep_audio_if_opted_in, set_audio_opt_in
+from bot.community.scope import ScopeSettings
 from bot.domain import Recap
 from bot.engine import InterviewEngine
 from bot.events import (
@@ -184,6 +187,7 @@ class JobSource:
     text: str = ""
     attachment: Attachment | None = None
     options: dict[str, str] = field(default_factory=dict)
+    team_id: str = ""  # the workspace: its admins' settings apply
 
 
 def chart_png(recap: Recap) -> bytes | None:
@@ -230,10 +234,14 @@ class SlackInterview:
         self._seen: Bounded = Bounded(SEEN_EVENTS)  # event_id -> first arrival time
         self._summaries: Bounded = Bounded(10_000)  # conversation key -> summary message ts
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.group = GroupPractice(self)
+        self.practice = Practice(self)
+        self.background = Background()
         self.app.middleware(self._skip_retries)
         self.app.command("/interview")(self.on_command)
         self.app.view("iv_start")(self.on_modal)
         self.app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(self.on_action)
+        self.app.action(re.compile("^" + re.escape(GROUP_PREFIX)))(self.group.on_action)
         self.app.event("message")(self.on_message)
         self.app.event("app_home_opened")(self.on_home)
         self.app.event("app_mention")(self.on_mention)
@@ -248,7 +256,12 @@ class SlackInterview:
         if tasks:
             await asyncio.wait(tasks, timeout=5)
         self._tasks.clear()
+        await self.background.stop()
         self.listener.close()
+
+    def start_background(self, **options: Any) -> None:
+        """Reminders and queue expiry, until ``aclose`` (``options``: intervals and clock)."""
+        self.background.start(self.practice, **options)
 
     # ------------------------------------------------------------------ middleware
     async def _skip_retries(
@@ -357,6 +370,23 @@ class SlackInterview:
         if recap is not None:
             await self._upload_chart(conversation, recap)
             await self._publish_home(user)
+        await self.group.after_replies(conversation, replies)
+
+    async def _post_text(self, conversation: ConversationRef, text: str) -> str:
+        return await self._post(conversation, SlackMessage(text, sections(text), ReplyKind.NOTICE))
+
+    async def _post_blocks(
+        self, conversation: ConversationRef, text: str, blocks: list[dict[str, Any]]
+    ) -> str:
+        return await self._post(conversation, SlackMessage(text, blocks, ReplyKind.NOTICE))
+
+    @staticmethod
+    def channel_refusal(scope: ScopeSettings) -> str:
+        places = ", ".join(f"<#{c}>" for c in scope.allowed_channels)
+        return (
+            f"Interviews aren't run in this channel (a workspace admin chose {places}). "
+            "Use one of those, or our DM."
+        )
 
     async def _upload_chart(self, conversation: ConversationRef, recap: Recap) -> None:
         png = await asyncio.to_thread(chart_png, recap)
@@ -527,7 +557,12 @@ class SlackInterview:
 
     async def start(self, user: UserRef, channel: str, source: JobSource, notify: Notify) -> None:
         """Start (or, during a briefing, restart) an interview from ``source``."""
-        options = {"length": self.default_length, "coding": "auto", **source.options}
+        scope = await self.practice.scope_settings(source.team_id)
+        if not is_dm(channel) and not scope.channel_allowed(channel):
+            await notify(self.channel_refusal(scope))
+            return
+        length = scope.default_length or self.default_length
+        options = {"length": length, "coding": "auto", **source.options}
         if options.get("focus"):  # "weakest" becomes this user's weakest areas (spaced practice)
             options["focus"] = await resolve_focus(self.engine.store, user.key, options["focus"])
         existing = await self._latest_active(user.key)
@@ -574,6 +609,7 @@ class SlackInterview:
         sub, rest = (match.group(1).lower(), match.group(2)) if match else ("help", "")
         user = user_ref(str(command["user_id"]), str(command.get("user_name") or ""))
         channel = str(command["channel_id"])
+        team_id = str(command.get("team_id") or "")
         notify = self._responder(respond)
         if sub == "start":
             options, text = split_options(rest)
@@ -585,7 +621,8 @@ class SlackInterview:
                 )
                 return
             await ack(text="Reading the job description…", response_type="ephemeral")
-            await self.start(user, channel, JobSource(text=text, options=options), notify)
+            source = JobSource(text=plain_text(text), options=options, team_id=team_id)
+            await self.start(user, channel, source, notify)
             return
         await ack()
         if sub in OPTION_KEYS:
@@ -603,6 +640,18 @@ class SlackInterview:
             )
         elif sub == "unshare":
             await progress.unshare(self.engine.store, user.key, rest, respond)
+        elif sub == "invite":
+            await self.group.invite_command(user, rest, respond)
+        elif sub in ("uninvite", "leave"):
+            await self.group.uninvite_command(user, rest, respond)
+        elif sub == "guests":
+            await self.group.guests_command(user, respond)
+        elif sub == "swap":
+            await self.group.swap_command(user, respond)
+        elif sub == "practice":
+            await self.practice.command(user, team_id, channel, rest, respond)
+        elif sub == "admin":
+            await self.practice.admin_command(user, team_id, rest, respond)
         elif sub == "audio":
             choice = rest.strip().lower()
             if choice not in ("on", "off"):
@@ -704,11 +753,16 @@ class SlackInterview:
             opened = await self.client.conversations_open(users=user.user_id)
             channel = str(opened["channel"]["id"])
         notify = self._private(channel, user.user_id)
+        team_id = str(body.get("team", {}).get("id") or body["user"].get("team_id") or "")
         try:
             source = (
-                JobSource(attachment=await self.download(str(files[0]["id"])), options=options)
+                JobSource(
+                    attachment=await self.download(str(files[0]["id"])),
+                    options=options,
+                    team_id=team_id,
+                )
                 if files
-                else JobSource(text=text, options=options)
+                else JobSource(text=text, options=options, team_id=team_id)
             )
         except IntakeError as exc:
             await notify(f":warning: {exc}")
@@ -822,8 +876,9 @@ class SlackInterview:
         await self._send(conversation, replies, user, summary_ts=message_ts)
 
     # ------------------------------------------------------------------ messages
-    async def on_message(self, event: dict[str, Any]) -> None:
+    async def on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         """The candidate's replies in their room; everything else is ignored."""
+        team_id = str(body.get("team_id") or event.get("team") or "")
         if event.get("bot_id") or event.get("subtype") not in (None, "file_share"):
             return
         user_id = str(event.get("user") or "")
@@ -843,14 +898,20 @@ class SlackInterview:
         if files and (record is None or record.state == "briefing"):
             if record is None and not conversation.thread_id:
                 # A job description sent in the DM with nothing running: start from it.
-                await self._start_from_file(user, channel, str(files[0]["id"]), notify)
+                await self._start_from_file(user, channel, str(files[0]["id"]), notify, team_id)
             elif record is not None:
-                await self._start_from_file(user, channel, str(files[0]["id"]), notify)
+                await self._start_from_file(user, channel, str(files[0]["id"]), notify, team_id)
             return
         if record is None:
             return  # another user's reply in someone's thread, or no session here
         clips = [f for f in files if looks_like_audio(f)]
         if clips and record.state in ANSWERING_STATES:
+            if not (await self.practice.scope_settings(team_id)).voice_allowed:
+                await notify(
+                    "Voice answers are turned off in this workspace (an admin chose that). "
+                    "Please type your answer here."
+                )
+                return
             await self._answer_by_voice(user, conversation, record, clips[0], notify)
             return
         text = plain_text(str(event.get("text") or ""))
@@ -861,10 +922,16 @@ class SlackInterview:
                     "please type it (code in ``` blocks) or record it."
                 )
             return
-        await self._answer(user, conversation, IncomingEvent.say(user, conversation, text), notify)
+        event_in = IncomingEvent.say(user, conversation, text)
+        await self._answer(user, conversation, event_in, notify, record)
 
     async def _answer(
-        self, user: UserRef, conversation: ConversationRef, event: IncomingEvent, notify: Notify
+        self,
+        user: UserRef,
+        conversation: ConversationRef,
+        event: IncomingEvent,
+        notify: Notify,
+        before: SessionRecord,
     ) -> bool:
         """Hand one answer to the engine and post what comes back; False when it failed (the
         candidate was told to send it again)."""
@@ -879,6 +946,7 @@ class SlackInterview:
             )
             return False
         await self._send(conversation, replies, user)
+        await self.group.after_answer(before, conversation)
         return True
 
     async def _answer_by_voice(
@@ -935,7 +1003,7 @@ class SlackInterview:
         event = IncomingEvent(
             EventKind.AUDIO, user, conversation, text=heard.transcript.text, options=heard.options()
         )
-        if not await self._answer(user, conversation, event, notify):
+        if not await self._answer(user, conversation, event, notify, record):
             return
         await keep_audio_if_opted_in(
             self.engine.store,
@@ -949,14 +1017,14 @@ class SlackInterview:
         # Without the opt-in the bytes go out of scope here: nothing of the recording is kept.
 
     async def _start_from_file(
-        self, user: UserRef, channel: str, file_id: str, notify: Notify
+        self, user: UserRef, channel: str, file_id: str, notify: Notify, team_id: str = ""
     ) -> None:
         try:
             attachment = await self.download(file_id)
         except IntakeError as exc:
             await notify(f":warning: {exc}")
             return
-        await self.start(user, channel, JobSource(attachment=attachment), notify)
+        await self.start(user, channel, JobSource(attachment=attachment, team_id=team_id), notify)
 
     async def on_home(self, event: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home" and event.get("user"):
@@ -1037,9 +1105,13 @@ async def run_slack(
     except aiohttp.ClientError as exc:
         say(f"! Could not reach the Slack API at {config.api_url}: {exc}")
         return 2
-    async with retention_task(engine.store, settings.retention_days if settings else 0):
-        if config.socket_mode:
-            await serve_socket_mode(interview)
-        else:
-            await serve_http(interview)
+    interview.start_background()
+    try:
+        async with retention_task(engine.store, settings.retention_days if settings else 0):
+            if config.socket_mode:
+                await serve_socket_mode(interview)
+            else:
+                await serve_http(interview)
+    finally:
+        await interview.aclose()
     return 0
