@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     slack = sub.add_parser("slack", help="run the Slack app (needs SLACK_BOT_TOKEN; see README)")
     slack.add_argument("--port", type=int, help="HTTP mode port (default $SLACK_PORT or 3000)")
     sub.add_parser("doctor", help="show which LLM, speech, sandbox and data the bot would use")
+    sub.add_parser("worker", help="run the work-queue worker (WORK_QUEUE=redis; needs REDIS_URL)")
     _sandbox_parsers(sub)
     _progress_parsers(sub)
     _speech_parsers(sub, console)
@@ -496,6 +497,10 @@ def main(argv: list[str] | None = None) -> int:
             return _discord(settings, err)
         if command == "slack":
             return _slack(args, settings, err)
+        if command == "worker":
+            from adapters.worker import run_worker_command
+
+            return asyncio.run(run_worker_command(settings, lambda t: err.print(t, markup=False)))
         if command == "history":
             return asyncio.run(_history(args, settings, out))
         if command == "show":

@@ -12,6 +12,7 @@ from bot.brain import Brain, OfflineBrain
 from bot.domain import JobProfile
 from bot.engine import EngineLimits, InterviewEngine
 from bot.intake import IntakeLimits
+from bot.observability import configure_logging as setup_logging
 from bot.planning.bank import load_bank
 from bot.planning.planner import Planner
 from bot.sandbox.commands import make_runner
@@ -20,15 +21,14 @@ from bot.sandbox.round import CodingRound
 from bot.sandbox.selfcheck import SandboxUnavailable
 from bot.settings import Settings
 from bot.store import open_store
+from bot.workqueue import code_runner_for
 
 log = logging.getLogger(__name__)
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    """Text or JSON lines (``INTERVIEW_BOT_LOG_FORMAT``), secrets scrubbed: bot.observability."""
+    setup_logging(settings)
 
 
 async def analyse_off_loop(text: str) -> JobProfile:
@@ -36,14 +36,15 @@ async def analyse_off_loop(text: str) -> JobProfile:
     return await asyncio.to_thread(analyse, text)
 
 
-async def build_coding_round() -> CodingRound | None:
+async def build_coding_round(settings: Settings | None = None) -> CodingRound | None:
     """Exercises judged in the sandbox, or ``None`` (walkthrough questions) when it can't run.
 
     The self-check runs once here so a machine without a safe sandbox is known at start, with
     the reason logged, rather than on a candidate's first code answer.
     """
     try:
-        runner = make_runner()
+        # WORK_QUEUE=redis: runs go to an ``interview-bot worker`` (issue 12).
+        runner = code_runner_for(settings) if settings is not None else make_runner()
         check = getattr(runner, "check", None)
         if check is not None:
             report = await check()
@@ -94,7 +95,7 @@ async def build_engine(settings: Settings) -> AsyncIterator[InterviewEngine]:
     try:
         # Load the taxonomy now, off the loop, so the first user does not wait for it.
         await asyncio.to_thread(load_taxonomy)
-        coding = await build_coding_round()
+        coding = await build_coding_round(settings)
         brain = build_brain(settings, coding)
         engine = InterviewEngine(
             store,

@@ -1,0 +1,48 @@
+"""Heavy work off the chat process (issue 12): sandbox runs and speech recognition on arq
+workers through Redis when ``WORK_QUEUE=redis``; in this process otherwise (the default).
+
+The two ``*_for(settings)`` functions are the one place that chooses. arq (the ``queue`` extra)
+is imported only when the queue is configured, so the default install never needs it.
+"""
+
+from __future__ import annotations
+
+from bot.ports import CodeRunner, SpeechToText
+from bot.settings import Settings
+from bot.workqueue.errors import CodeQueueUnavailable, SpeechQueueUnavailable, WorkQueueUnavailable
+
+__all__ = [
+    "CodeQueueUnavailable",
+    "SpeechQueueUnavailable",
+    "WorkQueueUnavailable",
+    "code_runner_for",
+    "queued",
+    "speech_to_text_for",
+]
+
+
+def queued(settings: Settings) -> bool:
+    return settings.work_queue == "redis"
+
+
+def code_runner_for(settings: Settings) -> CodeRunner:
+    """Runs on a worker through Redis (``WORK_QUEUE=redis``), else this machine's sandbox (or
+    the Piston executor, as ``make_runner`` decides)."""
+    if queued(settings):
+        from bot.workqueue.client import QueuedCodeRunner, work_queue
+
+        return QueuedCodeRunner(work_queue(settings.redis_url, settings.work_timeout_s))
+    from bot.sandbox.commands import make_runner
+
+    return make_runner()
+
+
+def speech_to_text_for(settings: Settings) -> SpeechToText:
+    """Recognition on a worker through Redis (``WORK_QUEUE=redis``), else faster-whisper here."""
+    if queued(settings):
+        from bot.workqueue.client import QueuedSpeechToText, work_queue
+
+        return QueuedSpeechToText(work_queue(settings.redis_url, settings.work_timeout_s))
+    from bot.speech import build_stt
+
+    return build_stt()

@@ -1,0 +1,284 @@
+"""The work queue for real: a redis-server on loopback, an arq worker, the real sandbox running
+a Python program and faster-whisper transcribing speech synthesized by espeak-ng. Failures
+(Redis down, no worker, a late result) must come back as the typed errors callers already
+handle, and the coding round must degrade to its usual message."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+
+from bot.observability import metrics
+from bot.ports import AudioClip, CodeRunner, RunLimits
+from bot.sandbox.exercises import load_bank
+from bot.sandbox.pool import RunnerPool
+from bot.sandbox.round import CodingRound, exercise_question
+from bot.sandbox.selfcheck import SandboxUnavailable
+from bot.settings import Settings
+from bot.speech.errors import AudioError, AudioProblem, SpeechUnavailable
+from bot.workqueue import CodeQueueUnavailable, SpeechQueueUnavailable, code_runner_for
+from bot.workqueue.client import QueuedCodeRunner, QueuedSpeechToText, WorkQueue
+from bot.workqueue.worker import build_worker, default_code_runner
+from tests.conftest import ROOT, cli
+from tests.redis_server import RedisServer, free_port, needs_redis, redis_server
+from tests.test_coding_round import REASON as SANDBOX_REASON
+from tests.test_speech_support import espeak_clip, hits, needs_stt, silence
+
+pytestmark = needs_redis
+needs_sandbox = pytest.mark.skipif(bool(SANDBOX_REASON), reason=f"no sandbox: {SANDBOX_REASON}")
+
+
+@pytest.fixture(scope="module")
+def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    with redis_server(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+def _settings(server: RedisServer, tmp_path: Path, timeout_s: float = 60.0) -> Settings:
+    return Settings(
+        data_dir=tmp_path, work_queue="redis", redis_url=server.url, work_timeout_s=timeout_s
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_worker(
+    server: RedisServer, settings: Settings, queue_name: str, **parts: Any
+) -> AsyncIterator[None]:
+    """An arq worker in this event loop, started and seen alive (heartbeat key) before use."""
+    worker = build_worker(settings, queue_name=queue_name, **parts)
+    task = asyncio.create_task(worker.async_run())
+    client = aioredis.from_url(server.url)
+    try:
+        for _ in range(200):  # 10 s at most
+            if await client.exists(f"{queue_name}:health-check") or task.done():
+                break
+            await asyncio.sleep(0.05)
+        if task.done():
+            task.result()  # the worker failed to start: show why
+        assert await client.exists(f"{queue_name}:health-check"), "worker never became ready"
+        yield
+    finally:
+        await client.aclose()
+        await worker.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[CodeRunner]:
+    runner, problem = await default_code_runner()
+    if runner is None:
+        pytest.skip(f"no sandbox here: {problem}")
+    yield runner
+    inner = getattr(runner, "runner", None)
+    close = getattr(inner, "close", None)
+    if callable(close):
+        close()
+
+
+def _count(name: str, **labels: str) -> float:
+    return metrics().value(name, labels) or 0.0
+
+
+@needs_sandbox
+async def test_a_sandboxed_program_runs_on_the_worker(
+    redis: RedisServer, tmp_path: Path, sandbox: CodeRunner
+) -> None:
+    settings = _settings(redis, tmp_path)
+    queue = "t:code"
+    ok_before = _count("interview_bot_workqueue_seconds_count", job="run_code", outcome="ok")
+    runs_before = _count("interview_bot_sandbox_seconds_count", status="ok")
+    async with running_worker(redis, settings, queue, code_runner=sandbox):
+        runner = QueuedCodeRunner(WorkQueue(redis.url, timeout_s=60, queue_name=queue))
+        program = (
+            "import sys, os\nprint(sum(int(x) for x in sys.stdin.read().split()), os.getuid())"
+        )
+        result = await runner.run(program, "python", stdin="1 2 3 36")
+        total, uid = result.stdout.split()
+        assert result.status == "ok" and total == "42"
+        assert int(uid) >= 60000, "the worker ran it in the sandbox, as an unprivileged uid"
+        failed = await runner.run("raise ValueError('boom')", "python")
+        assert failed.status == "runtime_error" and "ValueError: boom" in failed.stderr
+        await runner.aclose()
+    assert _count("interview_bot_workqueue_seconds_count", job="run_code", outcome="ok") == (
+        ok_before + 2
+    )
+    # The worker runs in this process here, so its sandbox timing lands in the same registry.
+    assert _count("interview_bot_sandbox_seconds_count", status="ok") == runs_before + 1
+
+
+@needs_sandbox
+async def test_the_coding_round_judges_through_the_queue(
+    redis: RedisServer, tmp_path: Path, sandbox: CodeRunner
+) -> None:
+    settings = _settings(redis, tmp_path)
+    exercise = next(iter(load_bank().values()))
+    question = exercise_question(exercise)
+    answer = f"Here is my solution:\n```python\n{exercise.reference['python']}\n```"
+    queue = "t:round"
+    async with running_worker(redis, settings, queue, code_runner=sandbox):
+        runner = QueuedCodeRunner(WorkQueue(redis.url, timeout_s=60, queue_name=queue))
+        coding = CodingRound.load(RunnerPool(runner, concurrency=2))
+        evaluation = await coding.judge_answer(question, answer, hints_used=0)
+        await runner.aclose()
+    assert evaluation is not None
+    assert evaluation.code_status == "accepted", evaluation.feedback
+    assert evaluation.score == 5.0
+
+
+async def test_redis_down_is_a_typed_error_and_the_round_degrades(tmp_path: Path) -> None:
+    dead = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    settings = Settings(data_dir=tmp_path, work_queue="redis", redis_url=dead, work_timeout_s=10)
+    runner = code_runner_for(settings)
+    assert isinstance(runner, QueuedCodeRunner)
+    with pytest.raises(CodeQueueUnavailable) as raised:
+        await runner.run("print(1)", "python")
+    assert raised.value.reason == "redis"
+    assert isinstance(raised.value, SandboxUnavailable), "callers' existing handling applies"
+    assert "127.0.0.1" in str(raised.value)
+
+    exercise = next(iter(load_bank().values()))
+    evaluation = await CodingRound.load(runner).judge_answer(
+        exercise_question(exercise), f"```python\n{exercise.reference['python']}\n```", 0
+    )
+    assert evaluation is not None and evaluation.code_status == "error"
+    assert "couldn't run your code" in evaluation.feedback
+
+    stt = QueuedSpeechToText(WorkQueue(dead, timeout_s=10))
+    with pytest.raises(SpeechQueueUnavailable) as speech:
+        await stt.transcribe(AudioClip(silence(0.5), 16_000))
+    assert isinstance(speech.value, SpeechUnavailable)
+
+
+async def test_no_worker_running_is_reported_without_waiting_out_the_timeout(
+    redis: RedisServer,
+) -> None:
+    queue = WorkQueue(redis.url, timeout_s=600, queue_name="t:nobody")
+    with pytest.raises(CodeQueueUnavailable) as raised:
+        await QueuedCodeRunner(queue).run("print(1)", "python")
+    assert raised.value.reason == "no_worker"
+    assert "interview-bot worker" in str(raised.value)
+    await queue.aclose()
+
+
+@needs_sandbox
+async def test_a_late_result_times_out(
+    redis: RedisServer, tmp_path: Path, sandbox: CodeRunner
+) -> None:
+    settings = _settings(redis, tmp_path)
+    queue = "t:slow"
+    async with running_worker(redis, settings, queue, code_runner=sandbox):
+        runner = QueuedCodeRunner(WorkQueue(redis.url, timeout_s=1.0, queue_name=queue))
+        with pytest.raises(CodeQueueUnavailable) as raised:
+            await runner.run(
+                "import time\ntime.sleep(3)\nprint('late')",
+                "python",
+                limits=RunLimits(wall_seconds=5, cpu_seconds=2),
+            )
+        assert raised.value.reason == "timeout"
+        await runner.aclose()
+
+
+@needs_stt
+async def test_speech_is_transcribed_on_the_worker(redis: RedisServer, tmp_path: Path) -> None:
+    from bot.speech.config import SpeechConfig
+    from bot.speech.stt import WhisperSTT
+
+    stt = WhisperSTT(SpeechConfig(stt_threads=2))
+    queue = "t:stt"
+    try:
+        async with running_worker(redis, _settings(redis, tmp_path), queue, stt=stt):
+            client = QueuedSpeechToText(WorkQueue(redis.url, timeout_s=120, queue_name=queue))
+            spoken = espeak_clip(
+                "I would use a queue to decouple the services and retry failed messages."
+            )
+            transcript = await client.transcribe(spoken, ["Kafka", "RabbitMQ"])
+            assert hits(transcript.text, ["queue", "services", "messages"]) >= 2, transcript.text
+            assert transcript.model == "tiny.en" and transcript.words
+            starts = [w.start for w in transcript.words]
+            assert starts == sorted(starts)
+            # A recording the worker cannot use comes back as the same AudioError, message and all.
+            with pytest.raises(AudioError) as raised:
+                await client.transcribe(AudioClip(silence(2.0), 16_000))
+            assert raised.value.problem is AudioProblem.SILENT
+            assert "silent" in raised.value.user_message
+            await client.aclose()
+    finally:
+        stt.close()
+
+
+@needs_sandbox
+def test_worker_command_serves_health_metrics_and_runs_jobs(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "REDIS_URL": redis.url,
+        "HTTP_PORT": str(port),
+        "INTERVIEW_BOT_DATA_DIR": str(tmp_path),
+        "INTERVIEW_BOT_LOG_FORMAT": "json",
+        "INTERVIEW_BOT_LOG_LEVEL": "INFO",
+        "INTERVIEW_BOT_INSTANCE": "worker-test",
+    }
+    log = (tmp_path / "worker.log").open("w")
+    proc = subprocess.Popen(cli("worker"), cwd=ROOT, env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        health: dict[str, Any] = {}
+        for _ in range(300):  # 30 s at most: the sandbox self-check runs first
+            assert proc.poll() is None, (tmp_path / "worker.log").read_text()
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                    health = json.loads(response.read())
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert health.get("status") == "ok" and health["instance"] == "worker-test"
+
+        async def job() -> str:
+            queue = WorkQueue(redis.url, timeout_s=60)
+            for _ in range(100):  # the worker may still be connecting to Redis
+                try:
+                    result = await QueuedCodeRunner(queue).run("print(6 * 7)", "python")
+                    return result.stdout.strip()
+                except CodeQueueUnavailable as exc:
+                    if exc.reason != "no_worker":
+                        raise
+                    await asyncio.sleep(0.1)
+                finally:
+                    await queue.aclose()
+            raise AssertionError("the worker never picked up the job")
+
+        assert asyncio.run(job()) == "42"
+        with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:
+            text = response.read().decode()
+        assert 'interview_bot_sandbox_seconds_count{status="ok"} 1.0' in text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            code = proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+            raise
+        log.close()
+    assert code == 0, (tmp_path / "worker.log").read_text()
+    lines = [
+        json.loads(line)
+        for line in (tmp_path / "worker.log").read_text().splitlines()
+        if line.startswith("{")
+    ]
+    assert any(r["instance"] == "worker-test" and r["level"] == "WARNING" for r in lines)
