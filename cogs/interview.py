@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -37,6 +38,13 @@ from adapters.discord.glue import (
     user_id_of,
     user_ref,
 )
+from adapters.discord.group import (
+    add_to_thread,
+    comparison_message,
+    remove_from_thread,
+    room_sessions,
+    score_prompt,
+)
 from adapters.discord.render import (
     Outgoing,
     Section,
@@ -50,10 +58,18 @@ from adapters.discord.views import (
     AnswerModal,
     ButtonAction,
     ConfirmView,
+    GroupButton,
     JobDescriptionModal,
+    ScoreNoteModal,
     action_view,
+    group_view,
+    score_view,
 )
+from bot.access import AccessDenied, can_view
 from bot.commands import event_for_text
+from bot.community import participants, peer, prefs, scoring
+from bot.community.errors import CommunityError
+from bot.community.scope import ScopeSettings, load_scope_settings, scope_key
 from bot.domain import Recap
 from bot.engine import InterviewEngine
 from bot.events import (
@@ -67,10 +83,12 @@ from bot.events import (
     UserRef,
 )
 from bot.intake import IntakeError
-from bot.privacy import privacy_statement
+from bot.ports import SessionRecord
+from bot.privacy import forget_summary, privacy_statement
 from bot.progress import resolve_focus
 from bot.render import score_text
 from bot.settings import Settings
+from bot.share import create_share, revoke_shares
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +99,10 @@ REATTACH_MAX_AGE_S = 7 * 24 * 3600
 REATTACH_LIMIT = 200
 THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080  # a week: interviews get paused and resumed
 VOICE_NOTE = "Voice interviews are coming soon; we'll do this one in text."
+NO_VOICE_NOTE = "Voice interviews aren't allowed on this server; we'll do this one in text."
+# A second start within this many seconds of a briefing being created is a double submit.
+DOUBLE_SUBMIT_S = 10.0
+GROUP_KINDS = ("score", "note", "notes", "compare")
 SUMMARY_EXTRAS = ("coding", "length")
 BUTTON_COMMANDS = {
     "hint": Command.HINT,
@@ -150,13 +172,35 @@ class InterviewCog(commands.Cog, name="Interview"):
         self._rooms: BoundedDict[str, int] = BoundedDict(10_000)  # room key -> candidate id
         self._told: BoundedDict[tuple[str, int, str], float] = BoundedDict(10_000)
         self._reattached = False
+        # One start at a time per user, so a double click cannot open two rooms and sessions.
+        self._starting: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     async def cog_load(self) -> None:
         self.bot.interview_actions = self  # read by the buttons and modals
+        self.bot.group_actions.update(
+            score=self._group_score,
+            note=self._group_note,
+            notes=self._group_notes,
+            compare=self._group_compare,
+        )
 
     async def cog_unload(self) -> None:
         if self.bot.interview_actions is self:
             self.bot.interview_actions = None
+        for kind in GROUP_KINDS:
+            self.bot.group_actions.pop(kind, None)
+
+    @property
+    def host(self) -> Settings:
+        return self.bot.settings or Settings()
+
+    async def server_settings(self, guild_id: int | None) -> ScopeSettings:
+        """This server's ``/interview-admin`` settings (the defaults in DMs)."""
+        if guild_id is None:
+            return ScopeSettings()
+        return await load_scope_settings(self.engine.store, scope_key("discord", str(guild_id)))
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -228,11 +272,31 @@ class InterviewCog(commands.Cog, name="Interview"):
         wanted = {action for message in messages for action in message.actions}
         labels = await self._labels(user, conversation, wanted)
         owner = int(user.user_id)
+        session_id = next((r.session_id for r in replies if r.session_id), "")
+        record = await self.engine.store.load_session(session_id) if session_id else None
+        guests = await self.engine.store.participants(record.id) if record else []
+        peer_mode = any(g.role == participants.INTERVIEWER for g in guests)
 
         def view_for(actions: tuple[str, ...]) -> discord.ui.View | None:
-            return action_view(actions, owner, conversation, labels)
+            view = action_view(actions, owner, conversation, labels)
+            if view is not None and peer_mode and record is not None and "hint" in actions:
+                view.add_item(GroupButton("notes", record.id))  # the interviewer's, privately
+            return view
 
         await deliver(sink, messages, view_for)
+        if record is not None and guests and recap is not None:
+            await self._send_comparison(sink, record)
+
+    async def _send_comparison(self, sink: Sink, record: SessionRecord) -> None:
+        """After the recap of a session with guests: the bot-vs-observers comparison so far, with
+        a button to see it again once the last answers are scored."""
+        scores = await self.engine.store.peer_scores(record.id)
+        fresh = await self.engine.store.load_session(record.id) or record
+        message = comparison_message(scoring.compare(fresh, scores)) or Outgoing(
+            content="Observers can still score the answers above; the comparison with the "
+            "bot's scores is one click away."
+        )
+        await sink.send(message, group_view(("compare", record.id, "")))
 
     async def _handle(self, event: IncomingEvent) -> list[Reply]:
         started = time.perf_counter()
@@ -409,7 +473,18 @@ class InterviewCog(commands.Cog, name="Interview"):
         voice: bool = False,
         focus: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
-        options = {"length": length or self.default_length, "coding": coding}
+        server = await self.server_settings(interaction.guild_id)
+        channel = interaction.channel
+        if not server.channel_allowed(interaction.channel_id, getattr(channel, "parent_id", None)):
+            await interaction.response.send_message(_not_here(server), ephemeral=True)
+            return
+        notes: tuple[str, ...] = ()
+        if voice and not server.voice_allowed:
+            voice, notes = False, (NO_VOICE_NOTE,)
+        options = {
+            "length": length or server.default_length or self.default_length,
+            "coding": coding,
+        }
         if focus:  # "weakest" becomes this user's weakest areas (spaced practice)
             options["focus"] = await resolve_focus(
                 self.engine.store, user_ref(interaction.user).key, focus
@@ -421,11 +496,13 @@ class InterviewCog(commands.Cog, name="Interview"):
                 pasted: str,
                 upload: discord.Attachment | None,
             ) -> None:
-                await self._start_flow(modal_interaction, pasted, upload, options, voice)
+                await self._start_flow(
+                    modal_interaction, pasted, upload, options, voice, extra_notes=notes
+                )
 
             await interaction.response.send_modal(JobDescriptionModal(submitted))
             return
-        await self._start_flow(interaction, text or "", jd, options, voice)
+        await self._start_flow(interaction, text or "", jd, options, voice, extra_notes=notes)
 
     async def _start_flow(
         self,
@@ -434,6 +511,8 @@ class InterviewCog(commands.Cog, name="Interview"):
         attachment: discord.Attachment | None,
         options: dict[str, str],
         voice: bool,
+        *,
+        extra_notes: tuple[str, ...] = (),
     ) -> None:
         in_guild = interaction.guild_id is not None
         await interaction.response.defer(ephemeral=in_guild, thinking=True)
@@ -450,13 +529,35 @@ class InterviewCog(commands.Cog, name="Interview"):
         except IntakeError as exc:
             await sink.send(Outgoing(content=f"⚠️ {exc}"), None)
             return
-        notes = [VOICE_NOTE] if voice else []
+        notes = [*extra_notes, *([VOICE_NOTE] if voice else [])]
+        lock = self._starting.setdefault(user.key, asyncio.Lock())
+        async with lock:  # a double submit waits here, then finds the first one's session
+            await self._start_locked(interaction, sink, user, source, notes, in_guild)
+
+    async def _start_locked(
+        self,
+        interaction: discord.Interaction,
+        sink: InteractionSink,
+        user: UserRef,
+        source: JobSource,
+        notes: list[str],
+        in_guild: bool,
+    ) -> None:
         existing = await latest_active(self.engine.store, user.key)
         thread: discord.Thread | None = None
         created = False
         if existing is not None:
             conversation = parse_conversation_key(existing.conversation_key)
             assert conversation is not None
+            if existing.state == "briefing" and time.time() - existing.created_at < DOUBLE_SUBMIT_S:
+                await sink.send(
+                    Outgoing(
+                        content=f"Your interview is already being set up in "
+                        f"{room_mention(conversation)}."
+                    ),
+                    None,
+                )
+                return
             if existing.state != "briefing":
                 await sink.send(
                     Outgoing(
@@ -646,6 +747,12 @@ class InterviewCog(commands.Cog, name="Interview"):
             if (
                 owner is not None
                 and owner != message.author.id
+                and await self._guest_here(owner, user, conversation)
+            ):
+                return  # an observer or the interviewer talking in the thread: fine
+            if (
+                owner is not None
+                and owner != message.author.id
                 and self._once(conversation, message.author.id, "stranger")
             ):
                 await message.reply(
@@ -681,6 +788,7 @@ class InterviewCog(commands.Cog, name="Interview"):
             "follow_up",
             "paused",
         )
+        await self._prompt_scores(record, conversation)
         await self._send(
             ChannelSink(message.channel),
             replies,
@@ -714,8 +822,11 @@ class InterviewCog(commands.Cog, name="Interview"):
         else:
             await interaction.response.defer(ephemeral=ephemeral, thinking=True)
             sink = InteractionSink(interaction, ephemeral=ephemeral)
+        before = await self.engine.store.active_session(user.key, target.key)
         replies = await self._handle(IncomingEvent.do(user, target, command, text))
         code_notice = command is Command.ANSWER and has_code(text) and _advanced(replies)
+        if command is Command.ANSWER and before is not None:
+            await self._prompt_scores(before, target)
         if in_place or private:
             await self._send(sink, replies, user, target, code_notice=code_notice)
             return
@@ -794,9 +905,7 @@ class InterviewCog(commands.Cog, name="Interview"):
             for key in [k for k, owner in self._rooms.items() if owner == interaction.user.id]:
                 self._rooms.pop(key, None)
             await button_interaction.response.edit_message(
-                content=f"Done: deleted {removed.sessions} interview(s) and "
-                f"{removed.turns} answer(s), with their scores and recaps.",
-                view=None,
+                content=forget_summary(removed), view=None
             )
 
         await interaction.response.send_message(
@@ -809,8 +918,360 @@ class InterviewCog(commands.Cog, name="Interview"):
         name="privacy", description="What is stored about you, how long, how to delete it"
     )
     async def privacy(self, interaction: discord.Interaction) -> None:
-        settings = self.bot.settings or Settings()
-        await interaction.response.send_message(privacy_statement(settings), ephemeral=True)
+        server = await self.server_settings(interaction.guild_id)
+        opted_in = await prefs.audio_opt_in(self.engine.store, user_ref(interaction.user).key)
+        text = privacy_statement(
+            self.host,
+            audio_opt_in=opted_in,
+            scope_retention_days=server.effective_retention_days(self.host)
+            if server.retention_days is not None
+            else None,
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+    # ------------------------------------------------------------------ group practice
+    async def _guest_here(self, owner: int, user: UserRef, conversation: ConversationRef) -> bool:
+        record = await self.engine.store.active_session(f"discord:{owner}", conversation.key)
+        if record is None:
+            return False
+        return await participants.role_in(self.engine.store, record, user.key) is not None
+
+    async def _prompt_scores(self, before: SessionRecord, conversation: ConversationRef) -> None:
+        """Once the candidate's answer to a question is complete (the engine moved on), guests get
+        a message to score it from, before the next question appears."""
+        if before.state not in ("asking", "follow_up", "paused"):
+            return
+        store = self.engine.store
+        if not await store.participants(before.id):
+            return
+        after = await store.load_session(before.id)
+        if after is None:
+            return
+        index = before.cursor
+        moved = after.cursor > index or after.state == "finished"
+        if not moved or not any(t.question_index == index and t.answer for t in after.turns):
+            return
+        try:
+            await ChannelSink(self._room(conversation)).send(
+                score_prompt(after, index), score_view(after.id, index)
+            )
+        except discord.HTTPException as exc:
+            log.warning("could not post the score prompt in %s: %s", conversation.key, exc)
+
+    async def _reply(self, interaction: discord.Interaction, text: str, **extra: Any) -> None:
+        """A private answer to whoever acted, whether or not the interaction was deferred."""
+        for part in split_text(text, 2000) or [""]:
+            if interaction.response.is_done():
+                await interaction.followup.send(
+                    part, ephemeral=True, allowed_mentions=discord.AllowedMentions.none(), **extra
+                )
+            else:
+                await interaction.response.send_message(
+                    part, ephemeral=True, allowed_mentions=discord.AllowedMentions.none(), **extra
+                )
+            extra = {}
+
+    async def _session_for(
+        self, user: UserRef, here: ConversationRef, *, open_only: bool = True
+    ) -> SessionRecord | None:
+        """The session a group command is about: one in this room the user is in (as candidate
+        or guest), else the user's latest open Discord session."""
+        for record in await room_sessions(self.engine.store, user.key, here):
+            if record.state != "cancelled" and (not open_only or record.state in OPEN):
+                return record
+        return await latest_active(self.engine.store, user.key)
+
+    async def _load_for(
+        self, interaction: discord.Interaction, session_id: str
+    ) -> SessionRecord | None:
+        record = await self.engine.store.load_session(session_id)
+        if record is None:
+            await self._reply(interaction, "That interview no longer exists.")
+        return record
+
+    async def _group_score(self, interaction: discord.Interaction, score: str, target: str) -> None:
+        session_id, _, index = target.rpartition("-")
+        record = await self._load_for(interaction, session_id)
+        if record is not None and index.isdigit():
+            await self._record_score(interaction, record, int(index), score, "")
+
+    async def _record_score(
+        self,
+        interaction: discord.Interaction,
+        record: SessionRecord,
+        index: int,
+        score_text: str,
+        note: str,
+    ) -> None:
+        try:
+            score = float(score_text.strip().replace(",", "."))
+        except ValueError:
+            await self._reply(interaction, "Scores go from 1 to 5 (half points allowed).")
+            return
+        try:
+            await scoring.record_score(
+                self.engine.store,
+                record,
+                scorer=user_ref(interaction.user).key,
+                question_index=index,
+                score=score,
+                note=note,
+                now=time.time(),
+            )
+        except CommunityError as exc:
+            await self._reply(interaction, str(exc))
+            return
+        anchor = record.plan.questions[index].rubric.anchor_for(score)
+        await self._reply(
+            interaction,
+            f"Scored answer {index + 1}: {score:g}/5 (“{anchor}”). It shows in the recap's "
+            "bot-vs-observers comparison; score again to change it.",
+        )
+
+    async def _group_note(self, interaction: discord.Interaction, _: str, target: str) -> None:
+        session_id, _, index = target.rpartition("-")
+        record = await self._load_for(interaction, session_id)
+        if record is None or not index.isdigit():
+            return
+        user = user_ref(interaction.user)
+        if await participants.role_in(self.engine.store, record, user.key) is None:
+            await self._reply(
+                interaction,
+                "Only the candidate and the people they invited can score this interview.",
+            )
+            return
+        question = int(index)
+
+        async def submitted(modal_interaction: discord.Interaction, score: str, note: str) -> None:
+            await self._record_score(modal_interaction, record, question, score, note)
+
+        await interaction.response.send_modal(ScoreNoteModal(question + 1, submitted))
+
+    async def _group_notes(self, interaction: discord.Interaction, session_id: str, _: str) -> None:
+        record = await self._load_for(interaction, session_id)
+        if record is None:
+            return
+        user = user_ref(interaction.user)
+        role = await participants.role_in(self.engine.store, record, user.key)
+        if role != participants.INTERVIEWER:
+            await self._reply(
+                interaction,
+                "Only the peer interviewer the candidate invited can see the interviewer notes.",
+            )
+            return
+        notes = peer.interviewer_notes(record)
+        await self._reply(
+            interaction,
+            peer.notes_markdown(notes) if notes else "No question is open right now.",
+        )
+
+    async def _group_compare(
+        self, interaction: discord.Interaction, session_id: str, _: str
+    ) -> None:
+        record = await self._load_for(interaction, session_id)
+        if record is None:
+            return
+        if not await can_view(self.engine.store, record, user_ref(interaction.user).key):
+            await self._reply(interaction, "Only the candidate and their guests can see this.")
+            return
+        comparison = scoring.compare(record, await self.engine.store.peer_scores(record.id))
+        await self._reply(
+            interaction, scoring.comparison_markdown(comparison) or "Nobody has scored yet."
+        )
+
+    @interview.command(name="invite", description="Let someone watch and score, or interview you")
+    @app_commands.describe(
+        user="Who to invite",
+        role="observer: watches and scores; interviewer: asks the questions with private notes",
+    )
+    async def invite(
+        self,
+        interaction: discord.Interaction,
+        user: discord.User,
+        role: Literal["observer", "interviewer"] = "observer",
+    ) -> None:
+        candidate = user_ref(interaction.user)
+        if interaction.guild_id is None:
+            await self._reply(
+                interaction, "Invitations work in server threads; DMs stay DMs (just you and me)."
+            )
+            return
+        if user.bot:
+            await self._reply(interaction, "Bots can't be invited to an interview.")
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        record = await self._session_for(candidate, self._here(interaction))
+        if record is None:
+            await self._reply(interaction, "You have no interview running. Start one first.")
+            return
+        conversation = parse_conversation_key(record.conversation_key)
+        if conversation is None or guild_id_of(conversation) is None:
+            await self._reply(
+                interaction,
+                "That interview runs in our DMs, and DMs stay DMs: start one in a server "
+                "channel to invite people.",
+            )
+            return
+        try:
+            await participants.invite(
+                self.engine.store,
+                record,
+                by=candidate.key,
+                invitee=user_ref(user).key,
+                role=role,
+                now=time.time(),
+            )
+        except CommunityError as exc:
+            await self._reply(interaction, str(exc))
+            return
+        added = await add_to_thread(self.bot, conversation, user.id)
+        if role == "interviewer":
+            text = (
+                f"<@{user.id}> joined as the interviewer. Ask the questions in your own words; "
+                "your private notes (what a good answer covers, the rubric, follow-ups) are "
+                "behind the Interviewer notes button: only you can open them. Score each "
+                "answer when the score buttons appear."
+            )
+            view: discord.ui.View | None = group_view(("notes", record.id, ""))
+        else:
+            text = (
+                f"<@{user.id}> joined as an observer: they'll score each answer on the same "
+                "rubric as the bot, and the recap compares their scores with the bot's."
+            )
+            view = None
+        await ChannelSink(
+            self._room(conversation),
+            mentions=discord.AllowedMentions(users=[discord.Object(id=user.id)]),
+        ).send(Outgoing(content=text), view)
+        where = room_mention(conversation)
+        await self._reply(
+            interaction,
+            f"Invited <@{user.id}> as {role} to {where}."
+            + ("" if added else " I couldn't add them to the thread; ask a moderator to add them."),
+        )
+
+    @interview.command(name="uninvite", description="Remove someone from your interview")
+    @app_commands.describe(user="Who to remove (or yourself, to leave someone's interview)")
+    async def uninvite(self, interaction: discord.Interaction, user: discord.User) -> None:
+        me = user_ref(interaction.user)
+        record = await self._session_for(me, self._here(interaction), open_only=False)
+        if record is None:
+            await self._reply(interaction, "There is no interview here to remove anyone from.")
+            return
+        try:
+            removed = await participants.uninvite(
+                self.engine.store, record, by=me.key, user_key=user_ref(user).key
+            )
+        except CommunityError as exc:
+            await self._reply(interaction, str(exc))
+            return
+        if not removed:
+            await self._reply(interaction, f"<@{user.id}> wasn't in that interview.")
+            return
+        conversation = parse_conversation_key(record.conversation_key)
+        if conversation is not None:
+            await remove_from_thread(self.bot, conversation, user.id)
+        await self._reply(interaction, f"Removed <@{user.id}> from the interview.")
+
+    @interview.command(name="swap", description="Peer mode: the interviewer becomes the candidate")
+    async def swap(self, interaction: discord.Interaction) -> None:
+        me = user_ref(interaction.user)
+        here = self._here(interaction)
+        records = await room_sessions(self.engine.store, me.key, here)
+        if not records:
+            await self._reply(interaction, "Run this in the thread of the interview to swap.")
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            swapped = await peer.swap_roles(
+                self.engine, records[0], by=me.key, conversation=here, now=time.time()
+            )
+        except CommunityError as exc:
+            await self._reply(interaction, str(exc))
+            return
+        candidate_id = int(swapped.new_candidate.partition(":")[2])
+        interviewer_id = int(swapped.new_interviewer.partition(":")[2])
+        self._rooms[here.key] = candidate_id
+        both = [discord.Object(id=candidate_id), discord.Object(id=interviewer_id)]
+        await self._send(
+            ChannelSink(self._room(here), mentions=discord.AllowedMentions(users=both)),
+            swapped.replies,
+            UserRef("discord", str(candidate_id)),
+            here,
+            content=f"Roles swapped: <@{candidate_id}> is the candidate now and "
+            f"<@{interviewer_id}> interviews (notes behind the Interviewer notes button).",
+        )
+        await self._reply(interaction, "Swapped. The new briefing is in the thread.")
+
+    @interview.command(name="compare", description="Bot scores vs your observers' scores")
+    async def compare(self, interaction: discord.Interaction) -> None:
+        me = user_ref(interaction.user)
+        record = await self._session_for(me, self._here(interaction), open_only=False)
+        if record is None:
+            recent = await self.engine.store.sessions_for_user(me.key, limit=1)
+            record = recent[0] if recent else None
+        if record is None:
+            await self._reply(interaction, "No interview to compare yet.")
+            return
+        await self._group_compare(interaction, record.id, "")
+
+    @interview.command(name="share", description="A read-only link to one interview, for a mentor")
+    @app_commands.describe(session="Session id from /interview history (default: your latest)")
+    async def share(
+        self,
+        interaction: discord.Interaction,
+        session: app_commands.Range[str, 1, 64] | None = None,
+    ) -> None:
+        me = user_ref(interaction.user)
+        if session is None:
+            recent = await self.engine.store.sessions_for_user(me.key, limit=1)
+            if not recent:
+                await self._reply(interaction, "You have no interviews to share yet.")
+                return
+            session = recent[0].id
+        try:
+            link = await create_share(
+                self.engine.store, self.host, session, me.key, now=time.time()
+            )
+        except AccessDenied as exc:
+            await self._reply(interaction, str(exc))
+            return
+        text = (
+            f"Read-only link to interview `{link.link.session_id}`, valid until "
+            f"<t:{int(link.expires_at)}:f>:\n{link.url}\nAnyone with the link can read this one "
+            "interview. Revoke it any time with `/interview unshare`."
+        )
+        if not link.served:
+            text += (
+                "\nNote: this bot has no public web address configured (PUBLIC_URL or "
+                "HTTP_PORT), so the link opens only once its web server is reachable."
+            )
+        await self._reply(interaction, text)
+
+    @interview.command(name="unshare", description="Revoke share links (one interview's, or all)")
+    @app_commands.describe(session="Session id (default: every link you made)")
+    async def unshare(
+        self,
+        interaction: discord.Interaction,
+        session: app_commands.Range[str, 1, 64] | None = None,
+    ) -> None:
+        me = user_ref(interaction.user)
+        try:
+            count = await revoke_shares(
+                self.engine.store, me.key, session_id=session, now=time.time()
+            )
+        except AccessDenied as exc:
+            await self._reply(interaction, str(exc))
+            return
+        await self._reply(interaction, f"Revoked {count} link(s); they now say “revoked”.")
+
+    @interview.command(name="audio", description="Keep recordings of your spoken answers (opt-in)")
+    @app_commands.describe(choice="on: keep recordings with their interview; off: never keep them")
+    async def audio(self, interaction: discord.Interaction, choice: Literal["on", "off"]) -> None:
+        text = await prefs.set_audio_opt_in(
+            self.engine.store, user_ref(interaction.user).key, choice == "on", now=time.time()
+        )
+        await self._reply(interaction, text)
 
     # ------------------------------------------------------------------ restart
     @commands.Cog.listener()
@@ -856,6 +1317,17 @@ class InterviewCog(commands.Cog, name="Interview"):
             except discord.HTTPException as exc:
                 log.warning("could not re-attach %s: %s", conversation.key, exc)
         return count
+
+
+OPEN = ("briefing", "asking", "follow_up", "paused")
+
+
+def _not_here(server: ScopeSettings) -> str:
+    channels = ", ".join(f"<#{c}>" for c in server.allowed_channels)
+    return (
+        f"Interviews aren't enabled in this channel. On this server, use: {channels}. "
+        "(Or DM me to practise privately.)"
+    )
 
 
 def _advanced(replies: list[Reply]) -> bool:

@@ -10,7 +10,7 @@ import discord
 from discord.ext import commands
 
 from adapters.discord.config import DiscordConfig, set_api_base
-from adapters.discord.views import ActionButton, ActionHandler
+from adapters.discord.views import ActionButton, ActionHandler, GroupButton, GroupHandler
 from bot.engine import InterviewEngine
 from bot.retention import retention_loop
 from bot.settings import Settings
@@ -18,6 +18,8 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 EXTENSION = "cogs.interview"
+# Loaded after the interview cog: group practice (queue, reminders) and server settings.
+EXTRA_EXTENSIONS = ("cogs.admin", "cogs.practice")
 
 
 def intents(*, message_content: bool = True) -> discord.Intents:
@@ -55,6 +57,7 @@ class InterviewBot(commands.Bot):
         self.default_length = default_length
         self.reattach_on_ready = reattach_on_ready
         self.interview_actions: ActionHandler | None = None  # set by the interview cog
+        self.group_actions: dict[str, GroupHandler] = {}  # group-practice buttons, by kind
         self._previous_api_base: str | None = None
         # Retention and the /interview privacy text. None (tests, embedding): privacy shows the
         # defaults and nothing is purged, since a caller that passed no settings chose no policy.
@@ -74,8 +77,10 @@ class InterviewBot(commands.Bot):
             self._retention = asyncio.create_task(
                 retention_loop(self.engine.store, self.settings.retention_days)
             )
-        self.add_dynamic_items(ActionButton)
+        self.add_dynamic_items(ActionButton, GroupButton)
         await self.load_extension(EXTENSION)
+        for extension in EXTRA_EXTENSIONS:
+            await self.load_extension(extension)
         if self.config.guild_ids:
             # Guild commands appear at once; global ones can take a while to propagate.
             for guild_id in self.config.guild_ids:

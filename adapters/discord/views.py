@@ -123,6 +123,102 @@ def action_view(
     return view if view.children else None
 
 
+# ---------------------------------------------------------------------- group practice
+GROUP_TEMPLATE = r"ibg:(?P<kind>[a-z]+):(?P<a>[A-Za-z0-9_-]*):(?P<b>[A-Za-z0-9_-]*)"
+GroupHandler = Callable[[discord.Interaction, str, str], Awaitable[None]]
+GROUP_LABELS: Mapping[str, tuple[str, discord.ButtonStyle]] = {
+    "note": ("Score with a note", discord.ButtonStyle.secondary),
+    "notes": ("Interviewer notes", discord.ButtonStyle.primary),
+    "compare": ("Bot vs observers", discord.ButtonStyle.secondary),
+    "requeue": ("Queue again", discord.ButtonStyle.primary),
+}
+
+
+class GroupButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=GROUP_TEMPLATE):
+    """Group-practice buttons (``ibg:<kind>:<a>:<b>``): an observer's score (``score``: a = the
+    score, b = ``<session>-<question index>``), the note modal, the interviewer's notes, the
+    comparison, the queue's "again". Everything the click needs is in the id, so buttons work
+    after a restart; whoever clicks is checked by the handler the client registered for
+    ``kind`` (``InterviewBot.group_actions``), never by who the button was shown to."""
+
+    def __init__(self, kind: str, a: str = "", b: str = "", *, label: str | None = None) -> None:
+        default_label, style = GROUP_LABELS.get(kind, (a, discord.ButtonStyle.secondary))
+        self.kind, self.a, self.b = kind, a, b
+        super().__init__(
+            discord.ui.Button(
+                label=clip_label(label or default_label, BUTTON_LABEL_LIMIT),
+                style=style,
+                custom_id=f"ibg:{kind}:{a}:{b}",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any
+    ) -> GroupButton:
+        return cls(match["kind"], match["a"], match["b"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        handlers: Mapping[str, GroupHandler] = getattr(interaction.client, "group_actions", {})
+        handler = handlers.get(self.kind)
+        if handler is None:
+            await interaction.response.send_message(
+                "That button is not available right now. Try again in a minute.", ephemeral=True
+            )
+            return
+        try:
+            await handler(interaction, self.a, self.b)
+        except Exception as exc:
+            await _report(interaction, exc)
+
+
+def score_view(session_id: str, question_index: int) -> discord.ui.View:
+    """Five score buttons (the rubric's 1-5) and "Score with a note" for one answered question."""
+    view = discord.ui.View(timeout=None)
+    target = f"{session_id}-{question_index}"
+    for score in range(1, 6):
+        view.add_item(GroupButton("score", str(score), target, label=str(score)))
+    view.add_item(GroupButton("note", "", target))
+    return view
+
+
+def group_view(*buttons: tuple[str, str, str]) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for kind, a, b in buttons:
+        view.add_item(GroupButton(kind, a, b))
+    return view
+
+
+class ScoreNoteModal(discord.ui.Modal):
+    """A score (1-5) and a short note for one answer, from an observer or the interviewer."""
+
+    def __init__(
+        self,
+        question_number: int,
+        on_submit: Callable[[discord.Interaction, str, str], Awaitable[None]],
+    ) -> None:
+        super().__init__(title=f"Score answer {question_number}", timeout=900)
+        self._submit = on_submit
+        self.score: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            style=discord.TextStyle.short, max_length=3, required=True, placeholder="1-5"
+        )
+        self.note: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            style=discord.TextStyle.paragraph, max_length=500, required=False
+        )
+        self.add_item(
+            discord.ui.Label(text="Score (1-5, same rubric as the bot)", component=self.score)
+        )
+        self.add_item(discord.ui.Label(text="Note for the candidate", component=self.note))
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self._submit(interaction, self.score.value or "", self.note.value or "")
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: Any = None
+    ) -> None:
+        await _report(interaction, error)
+
+
 # ---------------------------------------------------------------------- modals
 async def _report(interaction: discord.Interaction, error: Exception) -> None:
     """Errors in modals go to the cog's reporter (reference id, ephemeral message)."""
