@@ -5,6 +5,7 @@ served on the same port."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
@@ -145,4 +146,57 @@ async def test_slack_events_are_served_on_the_same_port(
             status, _, _ = await _get(client, f"{server.url}/healthz")
             assert status == 200
     finally:
+        await fake.stop()
+
+
+async def test_run_slack_in_http_mode_serves_everything_on_http_port(
+    tmp_path: Path, store: SQLiteStore, engine: InterviewEngine, client: aiohttp.ClientSession
+) -> None:
+    """The real runner: with HTTP_PORT set, Slack's events, health and metrics share one port."""
+    import asyncio
+
+    from adapters.slack.app import run_slack
+    from adapters.slack.config import SlackConfig
+    from tests.fake_slack import BOT_TOKEN, FakeSlack
+    from tests.redis_server import free_port
+
+    port = free_port()
+    settings = Settings(data_dir=tmp_path, http_port=port, retention_days=0)
+    fake = await FakeSlack().start()
+    config = SlackConfig.from_env(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": fake.api_url,
+        }
+    )
+    runner = asyncio.create_task(run_slack(engine, config, settings=settings, say=lambda _t: None))
+    base = f"http://127.0.0.1:{port}"
+    status = 0
+    try:
+        for _ in range(100):  # 10 s at most
+            assert not runner.done(), runner.result()
+            try:
+                status, _, _ = await _get(client, f"{base}/healthz")
+                break
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.1)
+        assert status == 200
+        body = json.dumps({"type": "url_verification", "challenge": "c-456", "token": "x"})
+        stamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(
+                timestamp=stamp, body=body
+            ),
+        }
+        async with client.post(f"{base}{config.path}", data=body, headers=headers) as response:
+            assert response.status == 200 and "c-456" in await response.text()
+        status, _, text = await _get(client, f"{base}/metrics")
+        assert status == 200 and "interview_bot_turn_seconds" in text
+    finally:
+        runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
         await fake.stop()

@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from adapters.discord.config import DiscordConfig, set_api_base
 from adapters.discord.views import ActionButton, ActionHandler, GroupButton, GroupHandler
+from adapters.web.server import chat_http_server
 from bot.engine import InterviewEngine
 from bot.retention import retention_loop
 from bot.settings import Settings
@@ -109,6 +110,17 @@ def _say(text: str) -> None:
 
 
 async def run_bot(
+    engine: InterviewEngine,
+    config: DiscordConfig,
+    default_length: str,
+    settings: Settings | None = None,
+) -> int:
+    """Run until stopped, with /healthz, /metrics and share pages on ``HTTP_PORT`` when set."""
+    async with chat_http_server(settings, engine.store):  # issue 12
+        return await _run_gateway(engine, config, default_length, settings)
+
+
+async def _run_gateway(
     engine: InterviewEngine,
     config: DiscordConfig,
     default_length: str,

@@ -56,6 +56,7 @@ from adapters.slack.voice import (
     looks_like_audio,
     vocabulary,
 )
+from adapters.web.server import chat_http_server, slack_routes
 from bot.community.prefs import keep_audio_if_opted_in, set_audio_opt_in
 from bot.community.scope import ScopeSettings
 from bot.domain import Recap
@@ -1107,11 +1108,20 @@ async def run_slack(
         return 2
     interview.start_background()
     try:
-        async with retention_task(engine.store, settings.retention_days if settings else 0):
+        # Issue 12: with HTTP_PORT set, one server carries /healthz, /metrics, share pages and,
+        # in HTTP mode, Slack's events (SLACK_PORT is then unused); without it, as before.
+        events = [] if config.socket_mode else [slack_routes(interview.app, config.path)]
+        async with (
+            retention_task(engine.store, settings.retention_days if settings else 0),
+            chat_http_server(settings, engine.store, extra=events) as shared,
+        ):
             if config.socket_mode:
                 await serve_socket_mode(interview)
-            else:
+            elif shared is None:
                 await serve_http(interview)
+            else:
+                log.warning("Slack HTTP mode: Request URL https://<your host>%s", config.path)
+                await asyncio.Event().wait()
     finally:
         await interview.aclose()
     return 0

@@ -190,3 +190,18 @@ async def http_server(
         yield server
     finally:
         await server.stop()
+
+
+@asynccontextmanager
+async def chat_http_server(
+    settings: Settings | None, store: Store | None, *, extra: Sequence[RouteInstaller] = ()
+) -> AsyncIterator[HttpServer | None]:
+    """What a chat runner (Discord, Slack) wraps itself in: nothing without settings or
+    ``HTTP_PORT``; otherwise health, metrics, the default routes and ``extra`` (Slack's events)."""
+    if settings is None or settings.http_port is None:
+        yield None
+        return
+    async with http_server(settings, store, routes=[*default_routes(settings, store), *extra]) as s:
+        if s is not None:
+            log.warning("HTTP server on %s: /healthz, /metrics", s.url)
+        yield s
