@@ -16,11 +16,14 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.web.server import HttpServer, build_app, default_routes, http_server, slack_routes
+from bot.domain import JobProfile
 from bot.engine import InterviewEngine
 from bot.observability import metrics
+from bot.planning.bank import QuestionBank
 from bot.settings import Settings
 from bot.store.sqlite import SQLiteStore
 from tests.conftest import start_event
+from tests.pg_cluster import Backend
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TIMEOUT = aiohttp.ClientTimeout(total=10)
@@ -200,3 +203,29 @@ async def test_run_slack_in_http_mode_serves_everything_on_http_port(
         with contextlib.suppress(asyncio.CancelledError):
             await runner
         await fake.stop()
+
+
+async def test_open_sessions_are_counted_per_platform_on_both_backends(
+    backend: Backend, bank: QuestionBank, backend_profile: JobProfile
+) -> None:
+    """``count_open_sessions`` (what ``sessions_active`` reads) on SQLite and PostgreSQL."""
+    from bot.observability import SessionCounts
+    from tests.test_store_backends import record
+
+    store = backend.new_store()
+    await store.open()
+    try:
+        assert isinstance(store, SessionCounts)
+        assert await store.count_open_sessions() == {}
+        rows = [
+            ("a", "discord:1", "asking"),
+            ("b", "discord:2", "paused"),
+            ("c", "slack:T1:U1", "briefing"),
+            ("d", "slack:T1:U2", "finished"),
+            ("e", "console:me", "cancelled"),
+        ]
+        for sid, user, state in rows:
+            await store.create_session(record(bank, backend_profile, sid, user, state=state))
+        assert await store.count_open_sessions() == {"discord": 2, "slack": 1}
+    finally:
+        await store.close()
