@@ -104,8 +104,13 @@ async def build_engine(settings: Settings) -> AsyncIterator[InterviewEngine]:
                 max_answer_chars=settings.max_answer_chars,
                 intake=IntakeLimits.from_settings(settings),
             ),
+            owner=settings.instance_name,
         )
-        yield engine
+        try:
+            yield engine
+        finally:
+            # Give sessions back before the store closes, so another process can take them now.
+            await engine.aclose()
     finally:
         closer = getattr(brain, "aclose", None)
         if closer is not None:

@@ -4,6 +4,14 @@ The transitions table is the single source of truth for what a user may do in ea
 not in it gets a polite "not now" listing what *is* possible. State lives in the store, and every
 change is committed before replies are returned, so a crash between two messages loses nothing.
 Clock, ids and randomness are injected: the same inputs replay the same interview.
+
+Several processes may serve one database (Discord shards, a Slack worker). Before touching a
+session the engine claims it under its ``owner`` name (``bot.store.claim_session``: a PostgreSQL
+advisory lock, or in-process bookkeeping on SQLite); a session another process holds is answered
+with a "busy" notice and left untouched. Claims end when the session finishes or is cancelled, when
+it has been idle for ``claim_idle_s`` (so a session abandoned on one process can move to another),
+when the engine closes, or when the holding process dies (the lock goes with its connection). The
+engine keeps no session state in memory, so whoever claims next resumes from the store.
 """
 
 from __future__ import annotations
@@ -12,11 +20,13 @@ import asyncio
 import logging
 import random
 import re
+import time
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 from bot.brain import AnswerContext, Brain
 from bot.domain import JobProfile, PlanOptions, Question, Turn
@@ -26,12 +36,19 @@ from bot.events import Command, ConversationRef, EventKind, IncomingEvent, Reply
 from bot.intake import IntakeError, IntakeLimits, JobText, from_bytes, from_text
 from bot.observability import timed_turn
 from bot.planning.planner import coding_offer
-from bot.ports import Clock, SessionRecord, Store
+from bot.ports import ACTIVE_STATES, Clock, SessionRecord, Store
 from bot.render import profile_summary, question_header, recap_text
+from bot.store import claim_session, release_session
 
 log = logging.getLogger(__name__)
 
 MAX_HINTS = 2
+# A claim unused this long is given back, so another process may take an abandoned session.
+CLAIM_IDLE_S = 600.0
+BUSY_TEXT = (
+    "This interview is being handled by another bot instance right now. Nothing was changed "
+    "or lost: try again in a moment."
+)
 _THINKING = re.compile(
     r"^\s*(?:(?:um+|uh+|hmm+|ok(?:ay)?|so)[,. ]*)*(?:let me think(?: about (?:it|that))?|"
     r"give me a (?:moment|minute|second|sec)|one (?:moment|minute|second|sec)|thinking|"
@@ -110,6 +127,17 @@ def _new_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
+def _default_owner() -> str:
+    # Unique per engine: two engines in one process must not pass for the same owner.
+    return f"engine-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(slots=True)
+class _Claim:
+    lock_key: str  # the per-conversation lock that guards this session's events
+    last_used: float  # time.monotonic() of the last event handled under the claim
+
+
 class InterviewEngine:
     def __init__(
         self,
@@ -119,15 +147,63 @@ class InterviewEngine:
         clock: Clock | None = None,
         new_id: Callable[[], str] = _new_id,
         limits: EngineLimits = EngineLimits(),
+        owner: str | None = None,
+        claim_idle_s: float = CLAIM_IDLE_S,
     ) -> None:
         self.store = store
         self.brain = brain
         self.clock = clock or SystemClock()
         self.new_id = new_id
         self.limits = limits
+        self.owner = owner or _default_owner()
+        self.claim_idle_s = claim_idle_s
         # Weak values: a lock lives only while an event for that conversation is in flight, so
         # thousands of idle sessions cost no memory here.
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        # Sessions this engine has claimed (see the module docstring), by session id.
+        self._claims: dict[str, _Claim] = {}
+        self._next_sweep = time.monotonic() + claim_idle_s
+
+    @property
+    def claimed(self) -> frozenset[str]:
+        """Ids of the sessions this engine holds now (for doctor, metrics and tests)."""
+        return frozenset(self._claims)
+
+    async def aclose(self) -> None:
+        """Give back every claim, so another process can take these sessions over at once."""
+        for session_id in list(self._claims):
+            await self._release(session_id)
+
+    async def _claim(self, session: SessionRecord, lock_key: str) -> bool:
+        if not await claim_session(self.store, session.id, self.owner):
+            self._claims.pop(session.id, None)  # a claim we thought we had is gone
+            return False
+        self._claims[session.id] = _Claim(lock_key, time.monotonic())
+        return True
+
+    async def _release(self, session_id: str) -> None:
+        if self._claims.pop(session_id, None) is not None:
+            await release_session(self.store, session_id, self.owner)
+
+    async def _sweep_idle_claims(self) -> None:
+        """Release claims idle for ``claim_idle_s``, each under its conversation's lock."""
+        now = time.monotonic()
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + min(self.claim_idle_s, 60.0)
+        for session_id, claim in list(self._claims.items()):
+            if now - claim.last_used < self.claim_idle_s:
+                continue
+            lock = self._locks.setdefault(claim.lock_key, asyncio.Lock())
+            if lock.locked():
+                continue  # in use right now, so not idle
+            async with lock:
+                current = self._claims.get(session_id)
+                if (
+                    current is not None
+                    and time.monotonic() - current.last_used >= self.claim_idle_s
+                ):
+                    await self._release(session_id)
 
     # ------------------------------------------------------------------ dispatch
     @timed_turn  # turn latency and errors for /metrics (issue 12)
@@ -135,7 +211,9 @@ class InterviewEngine:
         key = f"{event.user.key}|{event.conversation.key}"
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
-            session = await self.store.active_session(event.user.key, event.conversation.key)
+            session = await self._claimed_session(event.user.key, event.conversation.key, key)
+            if session is False:
+                return [Reply(ReplyKind.NOTICE, BUSY_TEXT)]
             state = State(session.state) if session else State.NONE
             command = event.command if event.kind is EventKind.COMMAND else Command.ANSWER
             if command is None:
@@ -145,7 +223,38 @@ class InterviewEngine:
                 return [self._not_now(state, command, session)]
             handler: Callable[[IncomingEvent, SessionRecord | None], Awaitable[list[Reply]]]
             handler = getattr(self, handler_name)
-            return await handler(event, session)
+            try:
+                return await handler(event, session)
+            finally:
+                if session is not None and session.state not in ACTIVE_STATES:
+                    await self._release(session.id)
+                await self._sweep_idle_claims()
+
+    async def _claimed_session(
+        self, user_key: str, conversation_key: str, lock_key: str
+    ) -> SessionRecord | Literal[False] | None:
+        """The open session here, claimed by this engine; None if there is none; False if another
+        owner holds it.
+
+        The session is read before it can be claimed (the claim needs its id), so a claim that was
+        not already ours is followed by a fresh read: whatever the previous holder committed up
+        to the moment it let go (or died) is what we continue from.
+        """
+        session = await self.store.active_session(user_key, conversation_key)
+        for _attempt in range(3):
+            if session is None:
+                return None
+            held = session.id in self._claims
+            if not await self._claim(session, lock_key):
+                return False
+            if held:
+                return session
+            fresh = await self.store.active_session(user_key, conversation_key)
+            if fresh is not None and fresh.id == session.id:
+                return fresh
+            await self._release(session.id)  # it closed meanwhile; look at what is open now
+            session = fresh
+        return False
 
     def _not_now(self, state: State, command: Command, session: SessionRecord | None) -> Reply:
         if state is State.NONE:
@@ -156,9 +265,14 @@ class InterviewEngine:
         return Reply(ReplyKind.NOTICE, text, session_id=session.id if session else "")
 
     async def current(self, user_key: str, conversation: ConversationRef) -> list[Reply]:
-        """Where an open session stands, for adapters re-attaching after a restart."""
-        session = await self.store.active_session(user_key, conversation.key)
-        if session is None:
+        """Where an open session stands, for adapters re-attaching after a restart.
+
+        Nothing (an empty list) when another process holds the session: that one speaks for it.
+        """
+        key = f"{user_key}|{conversation.key}"
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            session = await self._claimed_session(user_key, conversation.key, key)
+        if not isinstance(session, SessionRecord):
             return []
         if session.state == State.BRIEFING:
             return [self._summary_reply(session)]
@@ -293,6 +407,8 @@ class InterviewEngine:
             updated_at=now,
         )
         await self.store.create_session(record)
+        # A new id nobody else knows yet: the claim cannot be refused, but it must be recorded.
+        await self._claim(record, f"{event.user.key}|{event.conversation.key}")
         log.info(
             "session %s created: %s (%s), %d questions",
             session_id,
@@ -334,7 +450,7 @@ class InterviewEngine:
         assert session is not None
         replies = await self._start(event, None)
         if replies and replies[-1].kind is not ReplyKind.ERROR:
-            await self._move(session, State.CANCELLED)
+            await self._move(session, State.CANCELLED)  # handle() releases it
         return replies
 
     async def _show_briefing(
@@ -445,6 +561,7 @@ class InterviewEngine:
             follow_up=was_follow_up,
             probe=session.probe_kind if was_follow_up else "",
             answer=text,
+            delivery=event.delivery,
             evaluation=evaluation,
             created_at=self.clock.now(),
         )
