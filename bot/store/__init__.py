@@ -125,6 +125,12 @@ async def claim_session(store: Store, session_id: str, owner: str) -> bool:
     return True
 
 
+async def release_session(store: Store, session_id: str, owner: str) -> None:
+    """``store.release`` where the store has it (see ``claim_session``)."""
+    if isinstance(store, SessionClaims):
+        await store.release(session_id, owner)
+
+
 def healthcheck(settings: Settings | None = None) -> None:
     """Exit 0 when the configured database opens, else exit 1 with the reason (container probe).
 
