@@ -12,6 +12,7 @@ import logging
 import time
 import uuid
 import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -155,6 +156,9 @@ def _thread_like(channel: Any) -> bool | None:
     )
 
 
+ReplyListener = Callable[[list[Reply], UserRef, ConversationRef], Awaitable[None]]
+
+
 class InterviewCog(commands.Cog, name="Interview"):
     interview = app_commands.Group(
         name="interview",
@@ -176,6 +180,8 @@ class InterviewCog(commands.Cog, name="Interview"):
         self._starting: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
+        # Called after replies are shown in a room (the voice cog speaks questions with it).
+        self.reply_listeners: list[ReplyListener] = []
 
     async def cog_load(self) -> None:
         self.bot.interview_actions = self  # read by the buttons and modals
@@ -286,6 +292,20 @@ class InterviewCog(commands.Cog, name="Interview"):
         await deliver(sink, messages, view_for)
         if record is not None and guests and recap is not None:
             await self._send_comparison(sink, record)
+        for listener in self.reply_listeners:
+            try:
+                await listener(replies, user, conversation)
+            except Exception:
+                log.exception("reply listener failed")
+
+    async def deliver_answer(self, event: IncomingEvent) -> list[Reply]:
+        """An answer from another input (the voice cog's transcript), handled and shown in the
+        room like a typed one."""
+        replies = await self._handle(event)
+        await self._send(
+            ChannelSink(self._room(event.conversation)), replies, event.user, event.conversation
+        )
+        return replies
 
     async def _send_comparison(self, sink: Sink, record: SessionRecord) -> None:
         """After the recap of a session with guests: the bot-vs-observers comparison so far, with
@@ -667,7 +687,10 @@ class InterviewCog(commands.Cog, name="Interview"):
             )
             return
         await interaction.response.defer(thinking=True)
+        before = await self.engine.store.active_session(user.key, conversation.key)
         replies = await self._handle(IncomingEvent.do(user, conversation, simple))
+        if before is not None:
+            await self._prompt_scores(before, conversation)
         await self._send(InteractionSink(interaction, ephemeral=False), replies, user, conversation)
 
     async def _replan(
@@ -825,7 +848,7 @@ class InterviewCog(commands.Cog, name="Interview"):
         before = await self.engine.store.active_session(user.key, target.key)
         replies = await self._handle(IncomingEvent.do(user, target, command, text))
         code_notice = command is Command.ANSWER and has_code(text) and _advanced(replies)
-        if command is Command.ANSWER and before is not None:
+        if before is not None:  # an answer, or a skip/end after one, completes a question
             await self._prompt_scores(before, target)
         if in_place or private:
             await self._send(sink, replies, user, target, code_notice=code_notice)

@@ -400,8 +400,27 @@ class FakeDiscord:
         match = re.fullmatch(r"/channels/(\d+)/threads", api)
         if method == "POST" and match:
             return self._json(self.thread(match.group(1), body.get("name", "thread")), 201)
-        if method == "PUT" and re.fullmatch(r"/channels/\d+/thread-members/\d+", api):
+        if method in ("PUT", "DELETE") and re.fullmatch(r"/channels/\d+/thread-members/\d+", api):
             return web.Response(status=204)
+        match = re.fullmatch(r"/guilds/(\d+)/channels", api)
+        if method == "POST" and match:  # a voice channel for a practice pair
+            return self._json(
+                {
+                    "id": self.snowflake(),
+                    "guild_id": match.group(1),
+                    "type": body.get("type", 2),
+                    "name": body.get("name", "voice"),
+                    "position": 0,
+                    "permission_overwrites": body.get("permission_overwrites", []),
+                    "bitrate": 64000,
+                    "user_limit": 0,
+                    "parent_id": None,
+                    "nsfw": False,
+                    "rtc_region": None,
+                    "flags": 0,
+                },
+                201,
+            )
         match = re.fullmatch(r"/channels/(\d+)", api)
         if match and method in ("GET", "PATCH", "DELETE"):
             thread = self.threads.get(match.group(1))

@@ -98,4 +98,4 @@ def comparison_message(comparison: Comparison) -> Outgoing | None:
     if not text:
         return None
     title, _, body = text.partition("\n")
-    return Outgoing(embeds=build_embeds(title.strip("*"), body, colour=GREY))
+    return Outgoing(embeds=build_embeds(title.replace("**", ""), body, colour=GREY))
