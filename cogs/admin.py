@@ -22,9 +22,11 @@ from discord.ext import commands
 from adapters.discord.client import InterviewBot
 from bot.community.errors import CommunityError
 from bot.community.scope import (
+    RETENTION_UNAVAILABLE,
     apply_changes,
     describe,
     load_scope_settings,
+    retention_enforceable,
     save_scope_settings,
     scope_key,
 )
@@ -96,6 +98,9 @@ class AdminCog(commands.Cog, name="Admin"):
             await interaction.response.send_message(REFUSAL, ephemeral=True)
             return
         store = self.bot.engine.store
+        if retention is not None and not retention_enforceable(store):
+            await interaction.response.send_message(RETENTION_UNAVAILABLE, ephemeral=True)
+            return
         scope = self._scope(interaction)
         current = await load_scope_settings(store, scope)
         changes: dict[str, object] = {

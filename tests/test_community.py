@@ -546,3 +546,11 @@ async def test_audio_is_kept_only_after_opt_in_and_forget_counts_everything(
         assert words in summary
     assert await store.get_user_prefs(USER.key) == {}
     assert await store.participants(session.id) == []
+
+
+async def test_per_scope_retention_is_refused_until_the_store_can_enforce_it(
+    store: SQLiteStore,
+) -> None:
+    # Honest capability check: no backend offers purge_scope_before yet (see bot.community.scope).
+    assert scope.retention_enforceable(store) is hasattr(store, "purge_scope_before")
+    assert "Nothing was changed" in scope.RETENTION_UNAVAILABLE

@@ -470,3 +470,21 @@ async def test_failures_reach_the_user_as_a_short_private_message_with_a_referen
     assert told[-1].json["flags"] & 64  # ephemeral follow-up
     assert "database on fire" not in told[-1].content
     assert any(reference in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+async def test_a_double_submit_starts_one_interview(harness: Harness, fake: FakeDiscord) -> None:
+    """Two quick submits (a double click on the modal, or the command sent twice) used to open
+    two threads and two sessions; now the second waits for the first and points at its room."""
+    for _ in range(2):
+        attachment = fake.serve_attachment("job.txt", JD_TEXT.encode())
+        harness.interact(slash("start", {"jd": attachment}))
+    told = await fake.wait_for(
+        lambda: [c for c in fake.find("PATCH", ORIGINAL) if "already being set up" in c.content],
+        what="the second submit's answer",
+    )
+    await fake.wait_for(lambda: [c for c in fake.find("PATCH", ORIGINAL) if c.embeds])
+    assert len(fake.find("POST", r"/channels/\d+/threads$")) == 1
+    thread_id = fake.find("POST", r"/channels/\d+/threads$")[0].response["id"]
+    assert f"<#{thread_id}>" in told[-1].content
+    assert harness.store is not None
+    assert len(await harness.store.sessions_for_user(f"discord:{CANDIDATE_ID}")) == 1

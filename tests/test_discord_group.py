@@ -316,8 +316,10 @@ async def test_admin_settings_are_enforced_and_need_manage_server(
     store = await store_of(harness)
     assert await store.get_scope_settings(f"discord:{GUILD_ID}") is None
 
-    harness.interact(command("interview-admin", "set", {"retention": "9999"}))
-    await said(fake, "so a server can choose 1–90")
+    harness.interact(command("interview-admin", "set", {"retention": "30"}))
+    await said(fake, "per-server retention period isn't available on this bot yet")
+    harness.interact(command("interview-admin", "set", {"channels": "#general"}))
+    await said(fake, "Nothing was changed")  # bad values are refused with the reason
     harness.interact(
         command(
             "interview-admin",

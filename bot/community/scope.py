@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -63,6 +63,27 @@ class ScopeSettings(BaseModel):
         if host.retention_days == 0:
             return self.retention_days
         return min(self.retention_days, host.retention_days)
+
+
+@runtime_checkable
+class ScopedPurge(Protocol):
+    """The store capability a per-scope retention needs: delete a scope's sessions idle since
+    before ``timestamp`` (``conversation_prefix`` as in ``Store.completed_counts``). Not part of
+    ``Store`` yet: until a backend offers it, adapters refuse the retention setting rather than
+    show a promise nothing keeps (``retention_enforceable``)."""
+
+    async def purge_scope_before(self, conversation_prefix: str, timestamp: float) -> int: ...
+
+
+def retention_enforceable(store: object) -> bool:
+    return isinstance(store, ScopedPurge)
+
+
+RETENTION_UNAVAILABLE = (
+    "A per-server retention period isn't available on this bot yet (its database can't purge "
+    "one server's transcripts on their own), so transcripts follow the host's setting. Nothing "
+    "was changed."
+)
 
 
 def scope_key(platform: str, scope_id: str) -> str:
