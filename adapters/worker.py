@@ -26,7 +26,7 @@ async def run_worker_command(settings: Settings, say: Callable[[str], None]) -> 
         from redis.exceptions import RedisError
 
         from adapters.web.server import http_server
-        from bot.workqueue.client import describe_redis
+        from bot.workqueue.client import describe_redis, redis_health
         from bot.workqueue.worker import run_worker
     except ImportError as exc:
         say(f"! The worker needs the queue extra ({exc.name}): pip install 'interview-bot[queue]'")
@@ -37,7 +37,9 @@ async def run_worker_command(settings: Settings, say: Callable[[str], None]) -> 
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signal.SIGTERM, task.cancel)
     try:
-        async with http_server(settings, None) as server:
+        url = settings.redis_url
+        checks = {"redis": lambda: redis_health(url)}
+        async with http_server(settings, None, checks=checks) as server:
             if server is not None:
                 say(f"Health and metrics on {server.url}/healthz and {server.url}/metrics")
             try:

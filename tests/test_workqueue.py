@@ -247,6 +247,7 @@ def test_worker_command_serves_health_metrics_and_runs_jobs(
             except OSError:
                 time.sleep(0.1)
         assert health.get("status") == "ok" and health["instance"] == "worker-test"
+        assert health["checks"]["redis"]["ok"] is True
 
         async def job() -> str:
             queue = WorkQueue(redis.url, timeout_s=60)
@@ -282,3 +283,26 @@ def test_worker_command_serves_health_metrics_and_runs_jobs(
         if line.startswith("{")
     ]
     assert any(r["instance"] == "worker-test" and r["level"] == "WARNING" for r in lines)
+
+
+async def test_worker_health_is_503_while_redis_is_unreachable(
+    redis: RedisServer, tmp_path: Path
+) -> None:
+    import aiohttp
+
+    from adapters.web.server import HttpServer, build_app
+    from bot.workqueue.client import redis_health
+
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    settings = Settings(data_dir=tmp_path, instance_name="w1")
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
+        for url, expected in ((redis.url, 200), (dead, 503)):
+            checks = {"redis": lambda url=url: redis_health(url)}
+            async with (
+                HttpServer(build_app(settings, None, checks=checks), "127.0.0.1", 0) as server,
+                http.get(f"{server.url}/healthz") as response,
+            ):
+                body = await response.json()
+            assert response.status == expected, body
+            assert body["checks"]["redis"]["ok"] is (expected == 200)
+            assert body["checks"]["store"]["ok"] is True  # a worker has no store to lose

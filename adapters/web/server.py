@@ -16,7 +16,7 @@ import asyncio
 import importlib.metadata
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -29,12 +29,15 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 RouteInstaller = Callable[[web.Application], None]
+# A named extra health check (a worker's Redis): (healthy, detail), bounded by HEALTH_TIMEOUT_S.
+HealthCheck = Callable[[], Awaitable[tuple[bool, str]]]
 HEALTH_TIMEOUT_S = 2.0
 # A session id no session ever has: the probe is an indexed lookup that finds nothing.
 _PROBE_ID = "healthz-probe"
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
 STORE_KEY = web.AppKey("store", object)
+CHECKS_KEY = web.AppKey("checks", dict)
 STARTED_KEY = web.AppKey("started", float)
 
 
@@ -64,9 +67,19 @@ async def healthz(request: web.Request) -> web.Response:
     settings = app[SETTINGS_KEY]
     store: Any = app[STORE_KEY]
     ok, detail = await check_store(store)
+    checks = {"store": {"ok": ok, "detail": detail}}
+    for name, check in app[CHECKS_KEY].items():
+        try:
+            passed, about = await asyncio.wait_for(check(), HEALTH_TIMEOUT_S)
+        except TimeoutError:
+            passed, about = False, f"no answer within {HEALTH_TIMEOUT_S:g} s"
+        except Exception as exc:
+            passed, about = False, f"{type(exc).__name__}: {exc}"
+        checks[name] = {"ok": passed, "detail": about}
+        ok = ok and passed
     body = {
         "status": "ok" if ok else "degraded",
-        "checks": {"store": {"ok": ok, "detail": detail}},
+        "checks": checks,
         "instance": settings.instance_name,
         "version": _version(),
         "uptime_s": round(time.monotonic() - app[STARTED_KEY], 1),
@@ -83,12 +96,17 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 def build_app(
-    settings: Settings, store: Store | None, *, routes: Iterable[RouteInstaller] = ()
+    settings: Settings,
+    store: Store | None,
+    *,
+    routes: Iterable[RouteInstaller] = (),
+    checks: Mapping[str, HealthCheck] | None = None,
 ) -> web.Application:
-    """``/healthz`` and ``/metrics``, then each installer's routes."""
+    """``/healthz`` (the store plus ``checks``) and ``/metrics``, then each installer's routes."""
     app = web.Application()
     app[SETTINGS_KEY] = settings
     app[STORE_KEY] = store
+    app[CHECKS_KEY] = dict(checks or {})
     app[STARTED_KEY] = time.monotonic()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
@@ -173,6 +191,7 @@ async def http_server(
     store: Store | None,
     *,
     routes: Sequence[RouteInstaller] | None = None,
+    checks: Mapping[str, HealthCheck] | None = None,
 ) -> AsyncIterator[HttpServer | None]:
     """The server when ``settings.http_port`` is set (else ``None``: nothing listens).
 
@@ -183,7 +202,9 @@ async def http_server(
         return
     chosen = default_routes(settings, store) if routes is None else list(routes)
     server = HttpServer(
-        build_app(settings, store, routes=chosen), settings.http_host, settings.http_port
+        build_app(settings, store, routes=chosen, checks=checks),
+        settings.http_host,
+        settings.http_port,
     )
     await server.start()
     try:

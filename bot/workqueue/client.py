@@ -215,3 +215,18 @@ def work_queue(redis_url: str | None, timeout_s: float) -> WorkQueue:
     if not redis_url:
         raise WorkQueueUnavailable("work_queue=redis needs REDIS_URL", "redis")
     return WorkQueue(redis_url, timeout_s=timeout_s)
+
+
+async def redis_health(redis_url: str, timeout_s: float = CONNECT_TIMEOUT_S) -> tuple[bool, str]:
+    """(reachable, detail) for a worker's ``/healthz``: a worker without Redis does nothing."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(redis_url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s)
+    started = time.perf_counter()
+    try:
+        await client.ping()
+    except (RedisError, OSError) as exc:
+        return False, f"Redis at {describe_redis(redis_url)} is unreachable ({exc})"
+    finally:
+        await client.aclose()
+    return True, f"answered in {(time.perf_counter() - started) * 1000:.0f} ms"
