@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import itertools
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,15 @@ from bot.events import Command, ConversationRef, IncomingEvent, UserRef
 from bot.planning.bank import QuestionBank, load_bank
 from bot.planning.planner import Planner
 from bot.store.sqlite import SQLiteStore
+from tests.pg_cluster import (
+    BACKENDS,
+    REQUIRE_POSTGRES,
+    Backend,
+    Cluster,
+    ClusterUnavailable,
+    cluster_or_skip,
+    start_cluster,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -72,6 +81,34 @@ async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
     await s.open()
     yield s
     await s.close()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster | str]:
+    """The session's PostgreSQL server, or the reason there is none (tests then skip)."""
+    try:
+        cluster = start_cluster()
+    except ClusterUnavailable as exc:
+        if REQUIRE_POSTGRES:
+            raise
+        yield str(exc)
+        return
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(
+    request: pytest.FixtureRequest, tmp_path: Path, pg_cluster: Cluster | str
+) -> Iterator[Backend]:
+    """One fresh database per backend (tests/pg_cluster.py); PostgreSQL skips when unavailable."""
+    if request.param == "sqlite":
+        yield Backend("sqlite", f"sqlite:///{tmp_path / 'test.sqlite3'}")
+        return
+    with cluster_or_skip(pg_cluster).database() as url:
+        yield Backend("postgres", url)
 
 
 @pytest.fixture

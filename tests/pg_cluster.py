@@ -21,13 +21,18 @@ import pwd
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.ports import Store
 
 URL_ENV = "INTERVIEW_BOT_TEST_POSTGRES_URL"
 START_TIMEOUT_S = 30.0
@@ -256,3 +261,81 @@ def _wait_ready(bindir: Path, cluster: Cluster) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+# --- Store backends for parametrised tests (fixtures in tests/conftest.py) ----------------------
+
+BACKENDS = ("sqlite", "postgres")
+REQUIRE_POSTGRES = os.environ.get("INTERVIEW_BOT_REQUIRE_POSTGRES") == "1"
+
+
+def cluster_or_skip(pg_cluster: Cluster | str) -> Cluster:
+    """The cluster, or skip the test with the reason there is none."""
+    import pytest
+
+    if isinstance(pg_cluster, str):
+        pytest.skip(f"PostgreSQL unavailable: {pg_cluster}")
+    return pg_cluster
+
+
+@dataclass
+class Backend:
+    """One database of one backend: fresh stores on it, and raw SQL for checks the port lacks."""
+
+    name: str
+    url: str
+
+    @property
+    def display(self) -> str:
+        """How error messages name this database: the file, or the URL without a password."""
+        from bot.store import describe_url
+
+        return (
+            self.url.removeprefix("sqlite:///") if self.name == "sqlite" else describe_url(self.url)
+        )
+
+    def new_store(self) -> Store:
+        from bot.store import store_for_url
+
+        return store_for_url(self.url)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """One statement on a connection of its own, committed (sync: checks only). Placeholders
+        are the backend's own (``?`` for SQLite, ``%s`` for PostgreSQL)."""
+        if self.name == "sqlite":
+            conn = sqlite3.connect(self.url.removeprefix("sqlite:///"))
+            try:
+                with conn:
+                    return conn.execute(sql, params).fetchall()
+            finally:
+                conn.close()
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True, connect_timeout=10) as pg:
+            cur = pg.execute(sql, params)  # type: ignore[arg-type]
+            return cur.fetchall() if cur.description else []
+
+    def set_schema_version(self, version: int) -> None:
+        from bot.store.postgres import VERSION_TABLE
+
+        if self.name == "sqlite":
+            self.query(f"PRAGMA user_version = {version}")
+        else:
+            self.query(f"UPDATE {VERSION_TABLE} SET version = {version}")
+
+    def tables(self) -> dict[str, list[str]]:
+        """Table -> column names, the backend's bookkeeping left out."""
+        from bot.store.postgres import VERSION_TABLE
+
+        if self.name == "sqlite":
+            names = [r[0] for r in self.query("SELECT name FROM sqlite_master WHERE type='table'")]
+            return {n: [r[1] for r in self.query(f"PRAGMA table_info({n})")] for n in names}
+        rows = self.query(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+        )
+        out: dict[str, list[str]] = {}
+        for table, column in rows:
+            if table != VERSION_TABLE:
+                out.setdefault(table, []).append(column)
+        return out

@@ -15,13 +15,11 @@ import itertools
 import os
 import queue
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +36,8 @@ from bot.settings import load_settings
 from bot.store import (
     SessionClaims,
     claim_session,
-    describe_url,
     open_store,
+    rows,
     store_for_url,
     url_for_settings,
 )
@@ -47,93 +45,7 @@ from bot.store import postgres as pg_backend
 from bot.store import sqlite as sqlite_backend
 from bot.store.rows import SESSION_COLUMNS, StoreError
 from tests.conftest import CONV, ROOT, USER, FixedClock, start_event
-from tests.pg_cluster import Cluster, ClusterUnavailable, start_cluster
-
-BACKENDS = ("sqlite", "postgres")
-REQUIRE_POSTGRES = os.environ.get("INTERVIEW_BOT_REQUIRE_POSTGRES") == "1"
-
-
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[Cluster | str]:
-    """The session's PostgreSQL server, or the reason there is none (tests then skip)."""
-    try:
-        cluster = start_cluster()
-    except ClusterUnavailable as exc:
-        if REQUIRE_POSTGRES:
-            raise
-        yield str(exc)
-        return
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-
-
-def _cluster(pg_cluster: Cluster | str) -> Cluster:
-    if isinstance(pg_cluster, str):
-        pytest.skip(f"PostgreSQL unavailable: {pg_cluster}")
-    return pg_cluster
-
-
-@dataclass
-class Backend:
-    """One database of one backend: fresh stores on it, and raw SQL for checks the port lacks."""
-
-    name: str
-    url: str
-
-    @property
-    def display(self) -> str:
-        """How error messages name this database: the file, or the URL without a password."""
-        return (
-            self.url.removeprefix("sqlite:///") if self.name == "sqlite" else describe_url(self.url)
-        )
-
-    def new_store(self) -> Store:
-        return store_for_url(self.url)
-
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
-        """One statement on a connection of its own, committed (sync: checks only)."""
-        if self.name == "sqlite":
-            with sqlite3.connect(self.url.removeprefix("sqlite:///")) as conn:
-                return conn.execute(sql).fetchall()
-        import psycopg
-
-        with psycopg.connect(self.url, autocommit=True, connect_timeout=10) as conn:
-            cur = conn.execute(sql)  # type: ignore[arg-type]
-            return cur.fetchall() if cur.description else []
-
-    def set_schema_version(self, version: int) -> None:
-        if self.name == "sqlite":
-            self.query(f"PRAGMA user_version = {version}")
-        else:
-            self.query(f"UPDATE {pg_backend.VERSION_TABLE} SET version = {version}")
-
-    def tables(self) -> dict[str, list[str]]:
-        """Table -> column names, the backend's bookkeeping left out."""
-        if self.name == "sqlite":
-            names = [r[0] for r in self.query("SELECT name FROM sqlite_master WHERE type='table'")]
-            return {n: [r[1] for r in self.query(f"PRAGMA table_info({n})")] for n in names}
-        rows = self.query(
-            "SELECT table_name, column_name FROM information_schema.columns"
-            " WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
-        )
-        out: dict[str, list[str]] = {}
-        for table, column in rows:
-            if table != pg_backend.VERSION_TABLE:
-                out.setdefault(table, []).append(column)
-        return out
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(
-    request: pytest.FixtureRequest, tmp_path: Path, pg_cluster: Cluster | str
-) -> Iterator[Backend]:
-    if request.param == "sqlite":
-        yield Backend("sqlite", f"sqlite:///{tmp_path / 'test.sqlite3'}")
-        return
-    with _cluster(pg_cluster).database() as url:
-        yield Backend("postgres", url)
+from tests.pg_cluster import Backend, Cluster, cluster_or_skip
 
 
 @pytest.fixture
@@ -365,6 +277,14 @@ async def test_both_backends_have_the_same_schema(backend: Backend, store: Store
     expected = {
         "sessions": list(SESSION_COLUMNS),
         "turns": ["session_id", "seq", "question_index", "turn_json", "created_at"],
+        "share_links": list(rows.SHARE_LINK_COLUMNS),
+        "participants": list(rows.PARTICIPANT_COLUMNS),
+        "peer_scores": list(rows.PEER_SCORE_COLUMNS),
+        "scope_settings": ["scope", "settings_json", "updated_at"],
+        "user_prefs": ["user_key", "prefs_json", "updated_at"],
+        "queue_entries": list(rows.QUEUE_COLUMNS),
+        "reminders": list(rows.REMINDER_COLUMNS),
+        "audio": list(rows.AUDIO_COLUMNS),
     }
     assert backend.tables() == expected
 
@@ -406,7 +326,7 @@ async def test_a_lost_claims_connection_never_leaves_a_stale_claim(
     """If the server drops the connection holding our advisory locks, the next ``claim`` must
     not answer from memory: it reclaims on a new connection, or answers false if another
     process took the session meanwhile."""
-    with _cluster(pg_cluster).database() as url:
+    with cluster_or_skip(pg_cluster).database() as url:
         backend = Backend("postgres", url)
         a, b = pg_backend.PostgresStore(url), pg_backend.PostgresStore(url)
         await a.open()
@@ -435,7 +355,7 @@ async def test_the_engine_replays_identically_on_every_backend(
     """Same events, ids and clock -> the same transcript and the same stored sessions."""
     from tests.test_engine_states import STRONG
 
-    cluster = _cluster(pg_cluster)
+    cluster = cluster_or_skip(pg_cluster)
     profile = JobProfile(title="Backend Engineer", role_family="software")
     results = []
     with cluster.database() as pg_url:
@@ -523,7 +443,7 @@ async def test_missing_psycopg_is_a_clear_store_error(monkeypatch: pytest.Monkey
 
 
 async def test_a_foreign_database_is_left_untouched(pg_cluster: Cluster | str) -> None:
-    with _cluster(pg_cluster).database() as url:
+    with cluster_or_skip(pg_cluster).database() as url:
         backend = Backend("postgres", url)
         backend.query("CREATE TABLE sessions (id INTEGER PRIMARY KEY, owner TEXT)")
         with pytest.raises(StoreError, match="not an interview-bot database"):
@@ -602,7 +522,7 @@ class Worker:
 def test_two_processes_one_database_only_one_owns_a_session(pg_cluster: Cluster | str) -> None:
     """Two processes race for one session: exactly one wins; when the winner is killed -9 the
     other takes the session over (the server drops a dead process's advisory locks)."""
-    cluster = _cluster(pg_cluster)
+    cluster = cluster_or_skip(pg_cluster)
     with cluster.database() as url:
         workers = [Worker(url, "proc-a"), Worker(url, "proc-b")]
         try:

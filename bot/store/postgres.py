@@ -81,6 +81,83 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (session_id, seq)
     );
     """,
+    # 2: sharing, observers and peer scores, settings and preferences, the practice queue,
+    # reminders and opt-in audio (issue 11). Rows that belong to a session cascade with it.
+    # Settings and preferences are jsonb (the server checks they are JSON); audio is bytea.
+    """
+    CREATE TABLE share_links (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        user_key TEXT NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
+        expires_at DOUBLE PRECISION NOT NULL,
+        revoked_at DOUBLE PRECISION
+    );
+    CREATE INDEX share_links_by_user ON share_links (user_key, created_at);
+    CREATE INDEX share_links_by_session ON share_links (session_id);
+    CREATE TABLE participants (
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        user_key TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('observer', 'interviewer')),
+        added_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (session_id, user_key)
+    );
+    CREATE INDEX participants_by_user ON participants (user_key, added_at);
+    CREATE TABLE peer_scores (
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        question_index INTEGER NOT NULL,
+        scorer_key TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('observer', 'interviewer', 'candidate')),
+        score DOUBLE PRECISION NOT NULL CHECK (score >= 1.0 AND score <= 5.0),
+        note TEXT NOT NULL DEFAULT '',
+        created_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (session_id, question_index, scorer_key)
+    );
+    CREATE INDEX peer_scores_by_scorer ON peer_scores (scorer_key);
+    CREATE TABLE scope_settings (
+        scope TEXT PRIMARY KEY,
+        settings_json JSONB NOT NULL CHECK (jsonb_typeof(settings_json) = 'object'),
+        updated_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE TABLE user_prefs (
+        user_key TEXT PRIMARY KEY,
+        prefs_json JSONB NOT NULL CHECK (jsonb_typeof(prefs_json) = 'object'),
+        updated_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE TABLE queue_entries (
+        scope TEXT NOT NULL,
+        user_key TEXT NOT NULL,
+        role_type TEXT NOT NULL,
+        conversation_key TEXT NOT NULL,
+        enqueued_at DOUBLE PRECISION NOT NULL,
+        expires_at DOUBLE PRECISION NOT NULL,
+        voice BOOLEAN NOT NULL DEFAULT FALSE,
+        PRIMARY KEY (scope, user_key)
+    );
+    CREATE INDEX queue_by_role ON queue_entries (scope, role_type, enqueued_at);
+    CREATE INDEX queue_by_expiry ON queue_entries (expires_at);
+    CREATE INDEX queue_by_user ON queue_entries (user_key);
+    CREATE TABLE reminders (
+        id TEXT PRIMARY KEY,
+        user_key TEXT NOT NULL,
+        conversation_key TEXT NOT NULL,
+        due_at DOUBLE PRECISION NOT NULL,
+        text TEXT NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
+        sent_at DOUBLE PRECISION
+    );
+    CREATE INDEX reminders_unsent ON reminders (due_at) WHERE sent_at IS NULL;
+    CREATE INDEX reminders_by_user ON reminders (user_key, due_at);
+    CREATE TABLE audio (
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        question_index INTEGER NOT NULL,
+        format TEXT NOT NULL,
+        data BYTEA NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (session_id, question_index)
+    );
+    CREATE INDEX sessions_finished ON sessions (state, updated_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 VERSION_TABLE = "interview_bot_schema"

@@ -19,14 +19,42 @@ from typing import Any
 import aiosqlite
 
 from bot.domain import Turn
-from bot.ports import ACTIVE_STATES, ForgetReport, SessionRecord
+from bot.ports import (
+    ACTIVE_STATES,
+    ForgetReport,
+    Participant,
+    PeerScore,
+    QueueEntry,
+    Reminder,
+    SessionRecord,
+    ShareLink,
+    StoredAudio,
+)
 from bot.store import InProcessClaims
 from bot.store.rows import (
+    AUDIO_COLUMNS,
+    FINISHED_STATE,
+    PARTICIPANT_COLUMNS,
+    PEER_SCORE_COLUMNS,
+    QUEUE_COLUMNS,
+    REMINDER_COLUMNS,
     SESSION_COLUMNS,
+    SHARE_LINK_COLUMNS,
+    SessionChild,
     StoreError,
+    audio_from_row,
+    json_object,
+    json_text,
+    like_prefix,
     mutable_values,
+    participant_from_row,
+    peer_score_from_row,
+    queue_entry_from_row,
     record_from_row,
+    reminder_from_row,
     session_values,
+    share_link_from_row,
+    values_in,
 )
 
 log = logging.getLogger(__name__)
@@ -63,13 +91,84 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (session_id, seq)
     );
     """,
+    # 2: sharing, observers and peer scores, settings and preferences, the practice queue,
+    # reminders and opt-in audio (issue 11). Rows that belong to a session cascade with it.
+    """
+    CREATE TABLE share_links (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        user_key TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        revoked_at REAL
+    );
+    CREATE INDEX share_links_by_user ON share_links (user_key, created_at);
+    CREATE INDEX share_links_by_session ON share_links (session_id);
+    CREATE TABLE participants (
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        user_key TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('observer', 'interviewer')),
+        added_at REAL NOT NULL,
+        PRIMARY KEY (session_id, user_key)
+    );
+    CREATE INDEX participants_by_user ON participants (user_key, added_at);
+    CREATE TABLE peer_scores (
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        question_index INTEGER NOT NULL,
+        scorer_key TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('observer', 'interviewer', 'candidate')),
+        score REAL NOT NULL CHECK (score >= 1.0 AND score <= 5.0),
+        note TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        PRIMARY KEY (session_id, question_index, scorer_key)
+    );
+    CREATE INDEX peer_scores_by_scorer ON peer_scores (scorer_key);
+    CREATE TABLE scope_settings (
+        scope TEXT PRIMARY KEY,
+        settings_json TEXT NOT NULL CHECK (json_valid(settings_json)),
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE user_prefs (
+        user_key TEXT PRIMARY KEY,
+        prefs_json TEXT NOT NULL CHECK (json_valid(prefs_json)),
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE queue_entries (
+        scope TEXT NOT NULL,
+        user_key TEXT NOT NULL,
+        role_type TEXT NOT NULL,
+        conversation_key TEXT NOT NULL,
+        enqueued_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        voice INTEGER NOT NULL DEFAULT 0 CHECK (voice IN (0, 1)),
+        PRIMARY KEY (scope, user_key)
+    );
+    CREATE INDEX queue_by_role ON queue_entries (scope, role_type, enqueued_at);
+    CREATE INDEX queue_by_expiry ON queue_entries (expires_at);
+    CREATE INDEX queue_by_user ON queue_entries (user_key);
+    CREATE TABLE reminders (
+        id TEXT PRIMARY KEY,
+        user_key TEXT NOT NULL,
+        conversation_key TEXT NOT NULL,
+        due_at REAL NOT NULL,
+        text TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        sent_at REAL
+    );
+    CREATE INDEX reminders_unsent ON reminders (due_at) WHERE sent_at IS NULL;
+    CREATE INDEX reminders_by_user ON reminders (user_key, due_at);
+    CREATE TABLE audio (
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        question_index INTEGER NOT NULL,
+        format TEXT NOT NULL,
+        data BLOB NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (session_id, question_index)
+    );
+    CREATE INDEX sessions_finished ON sessions (state, updated_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def _like_prefix(platform: str) -> str:
-    escaped = platform.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"{escaped}:%"
 
 
 class SQLiteStore:
@@ -149,6 +248,9 @@ class SQLiteStore:
             try:
                 yield self.db
                 await self.db.commit()
+            except sqlite3.IntegrityError as exc:
+                await self.db.rollback()
+                raise StoreError(f"{self.path} refused the write: {exc}") from exc
             except BaseException:
                 await self.db.rollback()
                 raise
@@ -164,7 +266,10 @@ class SQLiteStore:
         values = mutable_values(record)
         assignments = ", ".join(f"{k} = :{k}" for k in values if k != "id")
         async with self._transaction() as db:
-            await db.execute(f"UPDATE sessions SET {assignments} WHERE id = :id", values)
+            updated = await db.execute(f"UPDATE sessions SET {assignments} WHERE id = :id", values)
+            if updated.rowcount == 0:
+                log.info("session %s is gone (forgotten or purged): progress not saved", record.id)
+                return
             if new_turn is not None:
                 await db.execute(
                     "INSERT OR REPLACE INTO turns (session_id, seq, question_index, turn_json,"
@@ -229,7 +334,7 @@ class SQLiteStore:
         async with self.db.execute(
             f"{self._SELECT} WHERE state IN ({marks}) AND user_key LIKE ? ESCAPE '\\'"
             " ORDER BY updated_at DESC LIMIT ?",
-            (*ACTIVE_STATES, _like_prefix(platform), limit),
+            (*ACTIVE_STATES, like_prefix(f"{platform}:"), limit),
         ) as cursor:
             rows = await cursor.fetchall()
         return [self._record_from_row(tuple(r), await self._turns(str(r[0]))) for r in rows]
@@ -246,41 +351,307 @@ class SQLiteStore:
         return {str(platform or "unknown"): int(count) for platform, count in rows}
 
     async def forget_user(self, user_key: str) -> ForgetReport:
+        """Children are deleted explicitly (not left to the cascade) so each kind is counted."""
         owned = "SELECT id FROM sessions WHERE user_key = ?"
+        steps = (
+            (
+                "share_links",
+                f"DELETE FROM share_links WHERE user_key = ? OR session_id IN ({owned})",
+            ),
+            (
+                "participations",
+                f"DELETE FROM participants WHERE user_key = ? OR session_id IN ({owned})",
+            ),
+            (
+                "peer_scores",
+                f"DELETE FROM peer_scores WHERE scorer_key = ? OR session_id IN ({owned})",
+            ),
+            ("audio_clips", f"DELETE FROM audio WHERE session_id IN ({owned})"),
+            ("turns", f"DELETE FROM turns WHERE session_id IN ({owned})"),
+            ("sessions", "DELETE FROM sessions WHERE user_key = ?"),
+            ("reminders", "DELETE FROM reminders WHERE user_key = ?"),
+            ("queue_entries", "DELETE FROM queue_entries WHERE user_key = ?"),
+            ("preferences", "DELETE FROM user_prefs WHERE user_key = ?"),
+        )
         async with self._write_lock:
+            counts: dict[str, int] = {}
             try:
-                turns = await self.db.execute(
-                    f"DELETE FROM turns WHERE session_id IN ({owned})", (user_key,)
-                )
-                sessions = await self.db.execute(
-                    "DELETE FROM sessions WHERE user_key = ?", (user_key,)
-                )
+                for kind, sql in steps:
+                    cursor = await self.db.execute(sql, (user_key,) * sql.count("?"))
+                    counts[kind] = cursor.rowcount
                 await self.db.commit()
             except BaseException:
                 await self.db.rollback()
                 raise
-            report = ForgetReport(sessions=sessions.rowcount, turns=turns.rowcount)
-            if report.sessions or report.turns:
+            if any(counts.values()):
                 await self._scrub()
-        return report
+        return ForgetReport(**counts)
 
     async def purge_before(self, timestamp: float) -> int:
-        expired = "SELECT id FROM sessions WHERE updated_at < ?"
         async with self._write_lock:
             try:
+                # Share links, participants, peer scores and audio go with the cascade.
                 await self.db.execute(
-                    f"DELETE FROM turns WHERE session_id IN ({expired})", (timestamp,)
+                    "DELETE FROM turns WHERE session_id IN"
+                    " (SELECT id FROM sessions WHERE updated_at < ?)",
+                    (timestamp,),
                 )
                 sessions = await self.db.execute(
                     "DELETE FROM sessions WHERE updated_at < ?", (timestamp,)
                 )
+                reminders = await self.db.execute(
+                    "DELETE FROM reminders WHERE sent_at IS NOT NULL AND sent_at < ?",
+                    (timestamp,),
+                )
                 await self.db.commit()
             except BaseException:
                 await self.db.rollback()
                 raise
-            if sessions.rowcount:
+            if sessions.rowcount or reminders.rowcount:
                 await self._scrub()
         return sessions.rowcount
+
+    async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        async with self.db.execute(sql, params) as cursor:
+            return [tuple(r) for r in await cursor.fetchall()]
+
+    async def _insert_for_session(
+        self, table: str, columns: Sequence[str], item: SessionChild
+    ) -> None:
+        """Insert or replace a row that hangs off a session; a no-op when the session is gone
+        (forgotten or purged while the caller was busy) instead of a foreign-key error."""
+        marks = ", ".join("?" for _ in columns)
+        async with self._transaction() as db:
+            await db.execute(
+                f"INSERT OR REPLACE INTO {table} ({', '.join(columns)})"
+                f" SELECT {marks} WHERE EXISTS (SELECT 1 FROM sessions WHERE id = ?)",
+                (*values_in(item, columns), item.session_id),
+            )
+
+    # Share links -------------------------------------------------------------------------------
+    async def create_share_link(self, link: ShareLink) -> None:
+        await self._insert_for_session("share_links", SHARE_LINK_COLUMNS, link)
+
+    async def get_share_link(self, link_id: str) -> ShareLink | None:
+        rows = await self._fetchall(
+            f"SELECT {', '.join(SHARE_LINK_COLUMNS)} FROM share_links WHERE id = ?", (link_id,)
+        )
+        return share_link_from_row(rows[0]) if rows else None
+
+    async def revoke_share_links(
+        self, user_key: str, *, session_id: str | None = None, link_id: str | None = None, at: float
+    ) -> int:
+        sql = "UPDATE share_links SET revoked_at = ? WHERE user_key = ? AND revoked_at IS NULL"
+        params: list[Any] = [at, user_key]
+        if session_id is not None:
+            sql += " AND session_id = ?"
+            params.append(session_id)
+        if link_id is not None:
+            sql += " AND id = ?"
+            params.append(link_id)
+        async with self._transaction() as db:
+            cursor = await db.execute(sql, params)
+        return cursor.rowcount
+
+    async def share_links_for_user(self, user_key: str) -> list[ShareLink]:
+        rows = await self._fetchall(
+            f"SELECT {', '.join(SHARE_LINK_COLUMNS)} FROM share_links WHERE user_key = ?"
+            " ORDER BY created_at DESC, id",
+            (user_key,),
+        )
+        return [share_link_from_row(r) for r in rows]
+
+    # Participants and peer scores -------------------------------------------------------------
+    async def add_participant(self, participant: Participant) -> None:
+        await self._insert_for_session("participants", PARTICIPANT_COLUMNS, participant)
+
+    async def remove_participant(self, session_id: str, user_key: str) -> bool:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM participants WHERE session_id = ? AND user_key = ?",
+                (session_id, user_key),
+            )
+        return cursor.rowcount > 0
+
+    async def participants(self, session_id: str) -> list[Participant]:
+        rows = await self._fetchall(
+            f"SELECT {', '.join(PARTICIPANT_COLUMNS)} FROM participants WHERE session_id = ?"
+            " ORDER BY added_at, user_key",
+            (session_id,),
+        )
+        return [participant_from_row(r) for r in rows]
+
+    async def sessions_participating(self, user_key: str, limit: int = 20) -> list[str]:
+        rows = await self._fetchall(
+            "SELECT session_id FROM participants WHERE user_key = ?"
+            " ORDER BY added_at DESC, session_id LIMIT ?",
+            (user_key, limit),
+        )
+        return [str(r[0]) for r in rows]
+
+    async def save_peer_score(self, score: PeerScore) -> None:
+        await self._insert_for_session("peer_scores", PEER_SCORE_COLUMNS, score)
+
+    async def peer_scores(self, session_id: str) -> list[PeerScore]:
+        rows = await self._fetchall(
+            f"SELECT {', '.join(PEER_SCORE_COLUMNS)} FROM peer_scores WHERE session_id = ?"
+            " ORDER BY question_index, created_at, scorer_key",
+            (session_id,),
+        )
+        return [peer_score_from_row(r) for r in rows]
+
+    # Settings and preferences ----------------------------------------------------------------
+    async def get_scope_settings(self, scope: str) -> dict[str, Any] | None:
+        rows = await self._fetchall(
+            "SELECT settings_json FROM scope_settings WHERE scope = ?", (scope,)
+        )
+        return json_object(rows[0][0], f"settings of {scope}") if rows else None
+
+    async def put_scope_settings(self, scope: str, values: dict[str, Any], at: float) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT OR REPLACE INTO scope_settings (scope, settings_json, updated_at)"
+                " VALUES (?, ?, ?)",
+                (scope, json_text(values), at),
+            )
+
+    async def get_user_prefs(self, user_key: str) -> dict[str, Any]:
+        rows = await self._fetchall(
+            "SELECT prefs_json FROM user_prefs WHERE user_key = ?", (user_key,)
+        )
+        found = json_object(rows[0][0], f"preferences of {user_key}") if rows else None
+        return found or {}
+
+    async def put_user_prefs(self, user_key: str, values: dict[str, Any], at: float) -> None:
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT OR REPLACE INTO user_prefs (user_key, prefs_json, updated_at)"
+                " VALUES (?, ?, ?)",
+                (user_key, json_text(values), at),
+            )
+
+    # Practice queue -------------------------------------------------------------------------
+    async def join_queue(self, entry: QueueEntry, now: float) -> QueueEntry | None:
+        """One transaction under the writer lock. ``BEGIN IMMEDIATE`` takes the file's write lock
+        before the search, so even a second process on the same file (not a supported setup, but
+        cheap to make safe) cannot match the same entry."""
+        async with self._transaction() as db:
+            await db.execute("BEGIN IMMEDIATE")
+            async with db.execute(
+                f"SELECT {', '.join(QUEUE_COLUMNS)} FROM queue_entries"
+                " WHERE scope = ? AND role_type = ? AND user_key <> ? AND expires_at > ?"
+                " ORDER BY enqueued_at, user_key LIMIT 1",
+                (entry.scope, entry.role_type, entry.user_key, now),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is not None:
+                match = queue_entry_from_row(tuple(row))
+                # The partner leaves the queue, and so does the joiner's own older entry (for
+                # another role type): both are now matched.
+                await db.execute(
+                    "DELETE FROM queue_entries WHERE scope = ? AND user_key IN (?, ?)",
+                    (entry.scope, match.user_key, entry.user_key),
+                )
+                return match
+            marks = ", ".join("?" for _ in QUEUE_COLUMNS)
+            await db.execute(
+                f"INSERT OR REPLACE INTO queue_entries ({', '.join(QUEUE_COLUMNS)})"
+                f" VALUES ({marks})",
+                values_in(entry, QUEUE_COLUMNS),
+            )
+            return None
+
+    async def leave_queue(self, scope: str, user_key: str) -> bool:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM queue_entries WHERE scope = ? AND user_key = ?", (scope, user_key)
+            )
+        return cursor.rowcount > 0
+
+    async def queue_entries(self, scope: str) -> list[QueueEntry]:
+        rows = await self._fetchall(
+            f"SELECT {', '.join(QUEUE_COLUMNS)} FROM queue_entries WHERE scope = ?"
+            " ORDER BY enqueued_at, user_key",
+            (scope,),
+        )
+        return [queue_entry_from_row(r) for r in rows]
+
+    async def expire_queue(self, now: float) -> list[QueueEntry]:
+        async with self._transaction() as db:
+            await db.execute("BEGIN IMMEDIATE")  # what is returned is exactly what is deleted
+            async with db.execute(
+                f"SELECT {', '.join(QUEUE_COLUMNS)} FROM queue_entries WHERE expires_at <= ?"
+                " ORDER BY enqueued_at, scope, user_key",
+                (now,),
+            ) as cursor:
+                rows = [tuple(r) for r in await cursor.fetchall()]
+            await db.execute("DELETE FROM queue_entries WHERE expires_at <= ?", (now,))
+        return [queue_entry_from_row(r) for r in rows]
+
+    # Reminders ---------------------------------------------------------------------------------
+    async def add_reminder(self, reminder: Reminder) -> None:
+        marks = ", ".join("?" for _ in REMINDER_COLUMNS)
+        async with self._transaction() as db:
+            await db.execute(
+                f"INSERT INTO reminders ({', '.join(REMINDER_COLUMNS)}) VALUES ({marks})",
+                values_in(reminder, REMINDER_COLUMNS),
+            )
+
+    async def due_reminders(self, now: float, limit: int = 50) -> list[Reminder]:
+        rows = await self._fetchall(
+            f"SELECT {', '.join(REMINDER_COLUMNS)} FROM reminders"
+            " WHERE sent_at IS NULL AND due_at <= ? ORDER BY due_at, id LIMIT ?",
+            (now, limit),
+        )
+        return [reminder_from_row(r) for r in rows]
+
+    async def mark_reminder_sent(self, reminder_id: str, at: float) -> bool:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE reminders SET sent_at = ? WHERE id = ? AND sent_at IS NULL",
+                (at, reminder_id),
+            )
+        return cursor.rowcount == 1
+
+    async def reminders_for_user(self, user_key: str) -> list[Reminder]:
+        rows = await self._fetchall(
+            f"SELECT {', '.join(REMINDER_COLUMNS)} FROM reminders"
+            " WHERE user_key = ? AND sent_at IS NULL ORDER BY due_at, id",
+            (user_key,),
+        )
+        return [reminder_from_row(r) for r in rows]
+
+    async def cancel_reminder(self, reminder_id: str, user_key: str) -> bool:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM reminders WHERE id = ? AND user_key = ? AND sent_at IS NULL",
+                (reminder_id, user_key),
+            )
+        return cursor.rowcount > 0
+
+    # Opt-in audio ----------------------------------------------------------------------------
+    async def save_audio(self, audio: StoredAudio) -> None:
+        await self._insert_for_session("audio", AUDIO_COLUMNS, audio)
+
+    async def audio_for_session(self, session_id: str) -> list[StoredAudio]:
+        rows = await self._fetchall(
+            f"SELECT {', '.join(AUDIO_COLUMNS)} FROM audio WHERE session_id = ?"
+            " ORDER BY question_index",
+            (session_id,),
+        )
+        return [audio_from_row(r) for r in rows]
+
+    # Leaderboard -------------------------------------------------------------------------------
+    async def completed_counts(
+        self, conversation_prefix: str, since: float, limit: int = 10
+    ) -> list[tuple[str, int]]:
+        rows = await self._fetchall(
+            "SELECT user_key, COUNT(*) AS n FROM sessions"
+            " WHERE state = ? AND conversation_key LIKE ? ESCAPE '\\' AND updated_at >= ?"
+            " GROUP BY user_key ORDER BY n DESC, user_key LIMIT ?",
+            (FINISHED_STATE, like_prefix(conversation_prefix), since, limit),
+        )
+        return [(str(user), int(n)) for user, n in rows]
 
     async def _scrub(self) -> None:
         """Rewrite the file without the deleted rows' pages (VACUUM), then fold the WAL back in
