@@ -202,7 +202,7 @@ class PracticeCog(commands.Cog, name="Practice"):
             await self._reply(
                 interaction,
                 "I found you a partner but couldn't open a private thread here (I need Create "
-                "Private Threads). They're back in the queue; ask an admin, then try again.",
+                "Private Threads). I told them too; ask an admin, then both queue again.",
             )
             return
         voice_note = ""
@@ -244,8 +244,15 @@ class PracticeCog(commands.Cog, name="Practice"):
         return f"<#{created['id']}> (only you two can see it)"
 
     async def _requeue_partner(self, partner: QueueEntry) -> None:
-        """The partner was taken out of the queue by the match; put them back if we failed."""
-        await self.store.join_queue(partner, time.time())
+        """The match took the partner out of the queue but no room could be opened: tell them
+        where they queued, with a "Queue again" button (re-joining for them here could silently
+        match them with a third member nobody then tells)."""
+        await self._tell_queued(
+            partner,
+            "I found you a practice partner but couldn't open a private thread for you both "
+            "(ask an admin to let me create private threads here). You're out of the queue; "
+            "join again when that's fixed.",
+        )
 
     @practice.command(name="leave", description="Leave the practice queue")
     async def leave(self, interaction: discord.Interaction) -> None:
@@ -273,23 +280,28 @@ class PracticeCog(commands.Cog, name="Practice"):
         """Tell everyone whose wait ran out (politely, with a way back in); returns how many."""
         told = 0
         for entry in await queue.expire(self.store, time.time() if now is None else now):
-            member = user_id_of(entry.user_key)
-            conversation = parse_conversation_key(entry.conversation_key)
-            if member is None or conversation is None:
-                continue
-            room = self.bot.get_partial_messageable(
-                room_id(conversation), guild_id=guild_id_of(conversation)
-            )
-            try:
-                await room.send(
-                    f"<@{member}> {queue.expired_text(entry)}",
-                    view=group_view(("requeue", entry.role_type, f"{member}v{int(entry.voice)}")),
-                    allowed_mentions=discord.AllowedMentions(users=[discord.Object(id=member)]),
-                )
-                told += 1
-            except discord.HTTPException as exc:
-                log.info("could not tell %s their queue entry expired: %s", member, exc)
+            told += await self._tell_queued(entry, queue.expired_text(entry))
         return told
+
+    async def _tell_queued(self, entry: QueueEntry, text: str) -> int:
+        """A message to a member where they queued, with their own "Queue again" button."""
+        member = user_id_of(entry.user_key)
+        conversation = parse_conversation_key(entry.conversation_key)
+        if member is None or conversation is None:
+            return 0
+        room = self.bot.get_partial_messageable(
+            room_id(conversation), guild_id=guild_id_of(conversation)
+        )
+        try:
+            await room.send(
+                f"<@{member}> {text}",
+                view=group_view(("requeue", entry.role_type, f"{member}v{int(entry.voice)}")),
+                allowed_mentions=discord.AllowedMentions(users=[discord.Object(id=member)]),
+            )
+            return 1
+        except discord.HTTPException as exc:
+            log.info("could not tell %s about their queue entry: %s", member, exc)
+            return 0
 
     async def _expiry_loop(self) -> None:
         while True:

@@ -531,3 +531,18 @@ async def test_privacy_audio_opt_in_and_forget_in_discord(
     assert "Nothing about you is left" in done[-1].content
     store = await store_of(harness)
     assert await store.get_user_prefs(CANDIDATE) == {}
+
+
+async def test_a_match_without_thread_permission_tells_both_members(
+    harness: Harness, fake: FakeDiscord
+) -> None:
+    harness.interact(command("practice", "queue", {"role": "product"}))
+    await said(fake, "practice queue for **product**")
+    fake.fail_next("POST", rf"/channels/{CHANNEL_ID}/threads$", status=403)
+    harness.interact(command("practice", "queue", {"role": "product"}, user_id=PARTNER_ID))
+    await said(fake, "couldn't open a private thread here")
+    told = await harness.posted(CHANNEL_ID, lambda c: "found you a practice partner" in c.content)
+    assert told[0].content.startswith(f"<@{CANDIDATE_ID}>")
+    assert ids(told[0], f"ibg:requeue:product:{CANDIDATE_ID}v0")
+    store = await store_of(harness)
+    assert await store.queue_entries(f"discord:{GUILD_ID}") == []
