@@ -118,7 +118,9 @@ class AdminCog(commands.Cog, name="Admin"):
             )
             return
         try:
-            updated = apply_changes(current, changes, self.host)
+            updated = apply_changes(
+                current, changes, self.host, retention_supported=retention_enforceable(store)
+            )
         except CommunityError as exc:
             await interaction.response.send_message(str(exc), ephemeral=True)
             return

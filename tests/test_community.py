@@ -65,6 +65,7 @@ async def test_scope_settings_default_validate_and_round_trip(store: SQLiteStore
         current,
         {"channels": "<#111>, <#222>", "length": "short", "voice": "off", "retention": "30"},
         host,
+        retention_supported=True,
     )
     await scope.save_scope_settings(store, "discord:1", changed, now=NOW)
     loaded = await scope.load_scope_settings(store, "discord:1")
@@ -81,7 +82,10 @@ async def test_scope_settings_default_validate_and_round_trip(store: SQLiteStore
 
     with pytest.raises(CommunityError) as refused:
         scope.apply_changes(
-            loaded, {"retention": "365", "length": "huge", "colour": "red", "voice": "maybe"}, host
+            loaded,
+            {"retention": "365", "length": "huge", "colour": "red", "voice": "maybe"},
+            host,
+            retention_supported=True,
         )
     message = str(refused.value)
     assert "Nothing was changed" in message and "1–60" in message
@@ -89,7 +93,12 @@ async def test_scope_settings_default_validate_and_round_trip(store: SQLiteStore
     assert "on or off" in message
     assert await scope.load_scope_settings(store, "discord:1") == loaded
 
-    reset = scope.apply_changes(loaded, scope.parse_changes("channels=all retention=default"), host)
+    reset = scope.apply_changes(
+        loaded,
+        scope.parse_changes("channels=all retention=default"),
+        host,
+        retention_supported=True,
+    )
     assert reset.allowed_channels == () and reset.retention_days is None
     with pytest.raises(CommunityError, match="key=value"):
         scope.parse_changes("make it short")
@@ -102,7 +111,9 @@ async def test_a_corrupt_settings_row_falls_back_to_the_defaults(store: SQLiteSt
 
 def test_scope_retention_never_exceeds_a_host_that_keeps_forever() -> None:
     host = Settings(retention_days=0)
-    changed = scope.apply_changes(scope.ScopeSettings(), {"retention": "400"}, host)
+    changed = scope.apply_changes(
+        scope.ScopeSettings(), {"retention": "400"}, host, retention_supported=True
+    )
     assert changed.effective_retention_days(host) == 400
 
 
@@ -554,3 +565,5 @@ async def test_per_scope_retention_is_refused_until_the_store_can_enforce_it(
     # Honest capability check: no backend offers purge_scope_before yet (see bot.community.scope).
     assert scope.retention_enforceable(store) is hasattr(store, "purge_scope_before")
     assert "Nothing was changed" in scope.RETENTION_UNAVAILABLE
+    with pytest.raises(CommunityError, match="isn't available on this bot yet"):
+        scope.apply_changes(scope.ScopeSettings(), {"retention": "30"}, Settings())

@@ -188,10 +188,16 @@ FIELDS: Mapping[str, str] = {
 
 
 def apply_changes(
-    current: ScopeSettings, changes: Mapping[str, object], host: Settings
+    current: ScopeSettings,
+    changes: Mapping[str, object],
+    host: Settings,
+    *,
+    retention_supported: bool = False,
 ) -> ScopeSettings:
     """``current`` with ``changes`` (adapter strings or typed values) applied. Raises
-    ``CommunityError`` naming every problem at once; nothing is applied then."""
+    ``CommunityError`` naming every problem at once; nothing is applied then. A retention change
+    is refused unless ``retention_supported`` (pass ``retention_enforceable(store)``): a period
+    nothing purges would be a false promise in ``describe`` and the privacy statement."""
     values: dict[str, Any] = current.model_dump()
     problems: list[str] = []
     for key, value in changes.items():
@@ -208,6 +214,10 @@ def apply_changes(
             elif name == "default_length":
                 values[name] = _length(value)
             elif name == "retention_days":
+                if not retention_supported:
+                    raise CommunityError(
+                        RETENTION_UNAVAILABLE.removesuffix(" Nothing was changed.")
+                    )
                 values[name] = _retention(value, host)
             else:
                 values[name] = _flag(key, value)
