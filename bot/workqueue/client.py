@@ -40,7 +40,7 @@ QUEUE_NAME = "interview-bot:work"
 HEALTH_KEY = QUEUE_NAME + ":health-check"
 HEARTBEAT_S = 5.0
 CONNECT_TIMEOUT_S = 2
-POLL_S = 0.1
+POLL_S = 0.05  # result polling; with the worker's poll, the bulk of the queue's overhead
 DEFAULT_LIMITS = RunLimits()
 
 

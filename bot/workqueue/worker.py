@@ -24,7 +24,7 @@ from bot.sandbox.selfcheck import SandboxUnavailable
 from bot.settings import Settings
 from bot.speech.errors import AudioError, SpeechUnavailable
 from bot.workqueue import codec
-from bot.workqueue.client import HEARTBEAT_S, QUEUE_NAME, redis_settings
+from bot.workqueue.client import HEARTBEAT_S, POLL_S, QUEUE_NAME, redis_settings
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ def build_worker(
         max_jobs=max_jobs,
         job_timeout=settings.work_timeout_s,
         keep_result=settings.work_timeout_s + 60,
-        poll_delay=0.1,
+        poll_delay=POLL_S,
         health_check_interval=HEARTBEAT_S,
         job_serializer=codec.dumps,
         job_deserializer=codec.loads,
