@@ -77,6 +77,16 @@ def _progress_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     show.add_argument("session_id")
     show.add_argument("--user", help="whose interview (default: login name)")
     show.add_argument("--markdown", type=Path, help="write it as Markdown to this file")
+    share = sub.add_parser("share", help="a read-only, expiring link to one interview")
+    share.add_argument("session_id", help="session id (or a unique prefix) from history")
+    share.add_argument("--user", help="whose interview (default: login name)")
+    share.add_argument("--revoke", action="store_true", help="turn off this interview's links")
+    share.add_argument("--json", action="store_true", help="print the result as JSON")
+    export = sub.add_parser("export", help="write one interview to a Markdown or PDF file")
+    export.add_argument("session_id", help="session id (or a unique prefix) from history")
+    export.add_argument("--format", choices=("md", "pdf"), help="default: from -o's extension")
+    export.add_argument("-o", "--output", type=Path, required=True, help="file to write")
+    export.add_argument("--user", help="whose interview (default: login name)")
     forget = sub.add_parser("forget", help="delete all your interviews and answers")
     forget.add_argument("--user", help="whose data (default: login name)")
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -256,22 +266,101 @@ async def _history(args: argparse.Namespace, settings: Settings, out: Console) -
 
 
 async def _show(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
-    """A session is shown only to its own user; anyone else gets the same answer as for an id
-    that does not exist, so an id cannot be probed for."""
+    """A session is shown only to its candidate and invited observers (bot.access); anyone else
+    gets the same answer as for an id that does not exist, so an id cannot be probed for."""
+    from bot.access import AccessDenied, viewable_session
     from bot.progress import session_markdown
 
     user = console_user(args.user)
     async with build_engine(settings) as engine:
-        record = await engine.store.load_session(args.session_id)
-    if record is None or record.user_key != user.key:
-        err.print(f"! No such session: {args.session_id}", markup=False)
-        return 1
+        try:
+            record = await viewable_session(engine.store, args.session_id, user.key)
+        except AccessDenied as exc:
+            err.print(f"! {exc}", markup=False)
+            return 1
     text = session_markdown(record)
     if args.markdown is not None:
         args.markdown.write_text(text, encoding="utf-8")
         out.print(f"Written to {args.markdown}", markup=False)
     else:
         out.print(text, markup=False)
+    return 0
+
+
+async def _share(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    """share SESSION [--revoke]: exit 0 done, 1 not the user's session (bot.share, bot.access)."""
+    import time
+
+    from bot.access import AccessDenied
+    from bot.share import create_share, revoke_shares
+
+    user = console_user(args.user)
+    async with build_engine(settings) as engine:
+        try:
+            if args.revoke:
+                revoked = await revoke_shares(
+                    engine.store, user.key, session_id=args.session_id, now=time.time()
+                )
+            else:
+                made = await create_share(
+                    engine.store, settings, args.session_id, user.key, now=time.time()
+                )
+        except AccessDenied as exc:
+            if args.json:
+                print(json.dumps({"version": 1, "error": str(exc)}))
+            err.print(f"! {exc}", markup=False)
+            return 1
+    if args.revoke:
+        if args.json:
+            print(json.dumps({"version": 1, "session_id": args.session_id, "revoked": revoked}))
+        else:
+            out.print(f"Revoked {revoked} link(s): they now show 'revoked'.", markup=False)
+        return 0
+    from datetime import UTC, datetime
+
+    expires = datetime.fromtimestamp(made.expires_at, UTC)
+    if args.json:
+        data = {
+            "version": 1,
+            "session_id": made.link.session_id,
+            "url": made.url,
+            "expires_at": expires.isoformat().replace("+00:00", "Z"),
+            "served": made.served,
+        }
+        print(json.dumps(data))
+        return 0
+    out.print(made.url, markup=False)
+    out.print(
+        f"Read-only, no login needed; expires {expires:%Y-%m-%d %H:%M} UTC. Revoke early with: "
+        f"interview-bot share {made.link.session_id} --revoke",
+        markup=False,
+    )
+    if made.served:
+        note = "The link works while the bot's HTTP server (HTTP_PORT) runs and is reachable there."
+    else:
+        note = (
+            "Neither PUBLIC_URL nor HTTP_PORT is set, so this is only the link's path: run the bot "
+            "with HTTP_PORT (and PUBLIC_URL, the address others reach) to serve it."
+        )
+    out.print(note, markup=False)
+    return 0
+
+
+async def _export(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    """export SESSION -o FILE: exit 0 written, 1 not the user's session or unknown format."""
+    from bot.access import AccessDenied
+    from bot.export import export_session
+
+    fmt = args.format or ("pdf" if args.output.suffix.lower() == ".pdf" else "md")
+    user = console_user(args.user)
+    async with build_engine(settings) as engine:
+        try:
+            exported = await export_session(engine.store, args.session_id, user.key, fmt)
+        except AccessDenied as exc:
+            err.print(f"! {exc}", markup=False)
+            return 1
+    args.output.write_bytes(exported.data)
+    out.print(f"Written to {args.output} ({fmt}, {len(exported.data)} bytes)", markup=False)
     return 0
 
 
@@ -359,8 +448,10 @@ def _doctor(args: argparse.Namespace, settings: Settings, out: Console) -> int:
         status, detail = asyncio.run(probe())
         code = 0 if status == "answering" else 1
         rows.append(("LLM", status, detail))
-    for name in ("Speech-to-text", "Text-to-speech"):
-        rows.append((name, "not configured (upcoming)", "-"))
+    from bot.speech.config import SpeechConfig
+    from bot.speech.doctor import speech_rows
+
+    rows.extend(speech_rows(SpeechConfig.from_settings(settings)))
     rows.append(("Code sandbox", *asyncio.run(_sandbox_status())))
     path = settings.database_file
     if path.exists():
@@ -505,6 +596,10 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_history(args, settings, out))
         if command == "show":
             return asyncio.run(_show(args, settings, out, err))
+        if command == "share":
+            return asyncio.run(_share(args, settings, out, err))
+        if command == "export":
+            return asyncio.run(_export(args, settings, out, err))
         if command == "forget":
             return _forget(args, settings, out)
         if command == "privacy":
