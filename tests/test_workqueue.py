@@ -102,6 +102,7 @@ async def test_a_sandboxed_program_runs_on_the_worker(
     runs_before = _count("interview_bot_sandbox_seconds_count", status="ok")
     async with running_worker(redis, settings, queue, code_runner=sandbox):
         runner = QueuedCodeRunner(WorkQueue(redis.url, timeout_s=60, queue_name=queue))
+        assert (await runner.check()).notes == (), "Redis and a worker are there"
         program = (
             "import sys, os\nprint(sum(int(x) for x in sys.stdin.read().split()), os.getuid())"
         )
@@ -156,6 +157,9 @@ async def test_redis_down_is_a_typed_error_and_the_round_degrades(tmp_path: Path
     assert evaluation is not None and evaluation.code_status == "error"
     assert "couldn't run your code" in evaluation.feedback
 
+    report = await runner.check()  # what build_coding_round logs at start
+    assert report.notes and "unreachable" in report.notes[0]
+
     stt = QueuedSpeechToText(WorkQueue(dead, timeout_s=10))
     with pytest.raises(SpeechQueueUnavailable) as speech:
         await stt.transcribe(AudioClip(silence(0.5), 16_000))
@@ -170,6 +174,8 @@ async def test_no_worker_running_is_reported_without_waiting_out_the_timeout(
         await QueuedCodeRunner(queue).run("print(1)", "python")
     assert raised.value.reason == "no_worker"
     assert "interview-bot worker" in str(raised.value)
+    report = await QueuedCodeRunner(queue).check()
+    assert report.notes and "no worker" in report.notes[0]
     await queue.aclose()
 
 

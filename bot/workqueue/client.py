@@ -17,6 +17,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -147,11 +148,32 @@ class WorkQueue:
         await self._drop_pool()
 
 
+@dataclass(frozen=True, slots=True)
+class QueueReport:
+    """What ``QueuedCodeRunner.check`` found; ``notes`` are logged as warnings at start."""
+
+    notes: tuple[str, ...] = ()
+
+
 class QueuedCodeRunner:
     """``CodeRunner`` whose runs happen in the sandbox of an ``interview-bot worker``."""
 
     def __init__(self, queue: WorkQueue) -> None:
         self.queue = queue
+
+    async def check(self) -> QueueReport:
+        """Called where the local sandbox runs its self-check (``build_coding_round``): tells
+        the operator at start when Redis or a worker is missing. It never turns coding rounds
+        off, because a worker started later serves them; until then code answers get the usual
+        "couldn't run your code just now"."""
+        try:
+            pool = await self.queue._connected()
+            alive = bool(await pool.exists(self.queue.health_key))
+        except (RedisError, OSError) as exc:
+            return QueueReport((f"work queue: Redis at {self.queue.where} is unreachable ({exc})",))
+        if not alive:
+            return QueueReport(("work queue: no worker is running yet (interview-bot worker)",))
+        return QueueReport()
 
     async def run(
         self, code: str, language: str, stdin: str = "", limits: RunLimits = DEFAULT_LIMITS
