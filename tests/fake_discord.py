@@ -12,6 +12,10 @@ transformers, views and response paths run. Those parse hooks are private API: d
 pinned to 2.7.x in pyproject.toml for that reason.
 
 ``Harness`` is a real ``InterviewBot`` over a SQLite file, logged in against the fake.
+
+The fake also serves a minimal gateway (``GET /gateway/bot`` and a websocket at ``/gateway``):
+HELLO, heartbeat ACKs, and READY for each IDENTIFY, which it records in ``identifies`` so sharding
+can be checked through discord.py's own connection code.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 from adapters.discord.client import InterviewBot
 from adapters.discord.config import DiscordConfig
@@ -129,10 +133,14 @@ class FakeDiscord:
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.origin = ""
+        self.identifies: list[dict[str, Any]] = []  # IDENTIFY payloads ("d") the gateway got
+        self.recommended_shards = 1  # what GET /gateway/bot answers
+        self._sockets: list[web.WebSocketResponse] = []
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -144,6 +152,8 @@ class FakeDiscord:
         self.origin = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
+        for ws in self._sockets:
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -210,6 +220,35 @@ class FakeDiscord:
             within,
             f"{count} x {method} {pattern}",
         )
+
+    # ------------------------------------------------------------------ gateway
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        """HELLO, ACK every heartbeat, READY for every IDENTIFY (plain-text JSON frames, which
+        discord.py accepts even when it asked for compression)."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}})
+        async for frame in ws:
+            if frame.type is not WSMsgType.TEXT:
+                break
+            message = json.loads(frame.data)
+            if message.get("op") == 1:
+                await ws.send_json({"op": 11, "d": None})
+            elif message.get("op") == 2:
+                identify = message["d"]
+                self.identifies.append(identify)
+                ready = {
+                    "v": 10,
+                    "user": BOT_USER,
+                    "guilds": [],
+                    "session_id": f"fake-session-{len(self.identifies)}",
+                    "resume_gateway_url": f"{self.origin.replace('http', 'ws', 1)}/gateway",
+                    "shard": identify.get("shard", [0, 1]),
+                    "application": {"id": str(APP_ID), "flags": 1 << 19},
+                }
+                await ws.send_json({"op": 0, "t": "READY", "s": 1, "d": ready})
+        return ws
 
     # ------------------------------------------------------------------ responses
     @staticmethod
@@ -339,6 +378,19 @@ class FakeDiscord:
         api = path.removeprefix("/api/v10")
         if api == path:
             return self._json({"message": "404: Not Found", "code": 0}, 404)
+        if method == "GET" and api == "/gateway/bot":
+            return self._json(
+                {
+                    "url": f"{self.origin.replace('http', 'ws', 1)}/gateway",
+                    "shards": self.recommended_shards,
+                    "session_start_limit": {
+                        "total": 1000,
+                        "remaining": 1000,
+                        "reset_after": 0,
+                        "max_concurrency": 1,
+                    },
+                }
+            )
         if method == "GET" and api == "/users/@me":
             return self._json(BOT_USER)
         if method == "GET" and api == "/oauth2/applications/@me":

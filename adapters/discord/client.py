@@ -1,12 +1,21 @@
-"""The discord.py client: intents, the interview cog, command sync, and running it for real."""
+"""The discord.py client: intents, the interview cog, command sync, sharding, running it for real.
+
+Sharding (issue 12): the bot is an ``AutoShardedBot``. With no ``shard_count`` in the settings it
+runs every shard Discord recommends in this one process (one shard for a small bot, as before).
+With ``DISCORD_SHARD_COUNT=N`` and ``DISCORD_SHARD_IDS=…`` each of several processes opens only its
+own shards; they share the PostgreSQL store, and the engine's session claims keep each interview
+with one process (a guild's events always arrive on the same shard, so in practice its process).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import sys
+from typing import Any
 
 import discord
+import yarl
 from discord.ext import commands
 
 from adapters.discord.config import DiscordConfig, set_api_base
@@ -32,8 +41,12 @@ def intents(*, message_content: bool = True) -> discord.Intents:
     return value
 
 
-class InterviewBot(commands.Bot):
-    """A ``commands.Bot`` carrying the engine; the interview cog does the work."""
+class InterviewBot(commands.AutoShardedBot):
+    """An ``AutoShardedBot`` carrying the engine; the interview cog does the work."""
+
+    # Discord allows one IDENTIFY per 5 s per ``max_concurrency`` bucket; discord.py waits this
+    # long between the shards one process starts (tests on a loopback gateway set 0).
+    identify_interval_s: float = 5.0
 
     def __init__(
         self,
@@ -45,7 +58,14 @@ class InterviewBot(commands.Bot):
         reattach_on_ready: bool = True,
         settings: Settings | None = None,
     ) -> None:
+        # No shard settings: discord.py asks Discord how many shards and runs them all here.
+        sharding: dict[str, Any] = {}
+        if settings is not None and settings.shard_count is not None:
+            sharding["shard_count"] = settings.shard_count
+            if settings.shard_ids:
+                sharding["shard_ids"] = list(settings.shard_ids)
         super().__init__(
+            **sharding,
             command_prefix=commands.when_mentioned,
             intents=intents(message_content=message_content),
             help_command=None,
@@ -72,6 +92,38 @@ class InterviewBot(commands.Bot):
                 self._previous_api_base = previous
             log.info("Discord REST API base: %s", self.config.api_base_url)
         await super().login(token)
+
+    async def launch_shards(self) -> None:
+        """discord.py's, except that the gateway URL always comes from ``GET /gateway/bot``.
+
+        discord.py asks for it only when it also picks the shard count; with a configured count
+        it dials Discord's default gateway, which would bypass a ``DISCORD_API_BASE_URL`` proxy
+        (and our loopback fake). One REST call at start buys the same URL in both cases, plus
+        Discord's recommended count, which we log when the configured one is lower.
+        """
+        if self.is_closed():
+            return
+        recommended, url, _limits = await self.http.get_bot_gateway()
+        configured: int | None = self.shard_count
+        if configured is None:
+            self.shard_count = recommended
+        elif configured < recommended:
+            log.warning(
+                "DISCORD_SHARD_COUNT=%d is below the %d shards Discord recommends",
+                self.shard_count,
+                recommended,
+            )
+        self._connection.shard_count = self.shard_count
+        shard_ids = self.shard_ids or list(range(self.shard_count))
+        self._connection.shard_ids = shard_ids
+        log.info("opening shard(s) %s of %d", shard_ids, self.shard_count)
+        gateway = yarl.URL(url)
+        for shard_id in shard_ids:
+            await self.launch_shard(gateway, shard_id, initial=shard_id == shard_ids[0])
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        if not initial and self.identify_interval_s:
+            await asyncio.sleep(self.identify_interval_s)
 
     async def setup_hook(self) -> None:
         if self.settings and self.settings.retention_days and self._retention is None:
