@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from bot.events import Command, IncomingEvent, Reply, ReplyKind
 from bot.ports import AudioClip, SessionRecord, Transcript
 from bot.settings import Settings
 from bot.speech import audio
+from bot.speech.answers import SpokenAnswer, speech_vocabulary, spoken_answer
 from bot.speech.config import SpeechConfig
 from bot.speech.errors import AudioError, SpeechUnavailable
 from bot.speech.metrics import delivery_metrics
@@ -31,13 +31,6 @@ from bot.speech.tts import SpeechSynthesizer, build_tts, speakable
 from bot.speech.turns import EndOfAnswer, EndReason, SileroVAD, TurnConfig, decide
 
 AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".webm", ".flac"})
-# A recording that is only a command ("next question", "repeat that") acts as the command.
-_SPOKEN_COMMANDS = (
-    (re.compile(r"^\W*(?:next(?: question)?|skip(?: (?:it|this|this one))?|pass)\W*$", re.I), "/skip"),
-    (re.compile(r"^\W*(?:repeat|(?:can you |could you )?repeat (?:it|that|the question))\W*$", re.I), "/repeat"),
-    (re.compile(r"^\W*(?:(?:a |can i (?:have|get) a )?hint(?: please)?)\W*$", re.I), "/hint"),
-    (re.compile(r"^\W*(?:end|stop) (?:the )?interview\W*$", re.I), "/end"),
-)  # fmt: skip
 
 
 def answer_files(folder: Path) -> list[Path]:
@@ -45,11 +38,8 @@ def answer_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
 
 
-def spoken_command(text: str) -> str | None:
-    for pattern, command in _SPOKEN_COMMANDS:
-        if pattern.match(text.strip()):
-            return command
-    return None
+def delivery_line(answer: SpokenAnswer) -> str:
+    return delivery_metrics(answer.transcript.words).summary()
 
 
 def utterances(transcript: Transcript, gap_s: float = 0.5) -> list[tuple[float, str]]:
@@ -100,12 +90,12 @@ class VoiceConsoleAdapter(ConsoleAdapter):
                 continue
             self.out.print(f"(spoken: {path} · {self.tts.last_engine})", style="dim", markup=False)
 
-    async def hear(self, path: Path, session: SessionRecord) -> str | None:
-        """One recording -> the answer text (or a command), printing transcript and delivery;
+    async def hear(self, path: Path, session: SessionRecord) -> SpokenAnswer | None:
+        """One recording -> the answer (or a command), printing transcript and delivery;
         ``None`` when the recording is unusable (the message says why; the question stays)."""
         assert self.stt is not None
         stt = self.stt
-        vocabulary = [skill.name for skill in session.profile.skills]
+        vocabulary = speech_vocabulary(session.profile)
         try:
             data = await asyncio.to_thread(path.read_bytes)
             clip = AudioClip(data, 0, 1, format=path.suffix.lstrip(".").lower())
@@ -115,10 +105,10 @@ class VoiceConsoleAdapter(ConsoleAdapter):
             message = exc.user_message if isinstance(exc, AudioError) else str(exc)
             self.out.print(f"! {path.name}: {message}", style="red", markup=False)
             return None
+        answer = spoken_answer(transcript)
         self.out.print(f"> [{path.name}] {transcript.text}", style="cyan", markup=False)
-        self.out.print(
-            f"  delivery: {delivery_metrics(transcript.words).summary()}", style="dim", markup=False
-        )
+        if answer.delivery is not None:
+            self.out.print(f"  delivery: {delivery_line(answer)}", style="dim", markup=False)
         end = await asyncio.to_thread(self.live_end, pcm, transcript)
         if end is not None and transcript.words and end.at < transcript.words[-1].start:
             self.out.print(
@@ -127,7 +117,7 @@ class VoiceConsoleAdapter(ConsoleAdapter):
                 style="dim",
                 markup=False,
             )
-        return spoken_command(transcript.text) or transcript.text
+        return answer
 
     def live_end(self, pcm: AudioClip, transcript: Transcript) -> EndOfAnswer | None:
         """Where the live end-of-answer policy would have stopped listening (VAD frames plus the
@@ -152,7 +142,14 @@ class VoiceConsoleAdapter(ConsoleAdapter):
             answer = await self.hear(path, session)
             if answer is None:
                 continue
-            replies = await self.dispatch(self.event_for(answer))
+            event = (
+                self.event_for(answer.text)
+                if answer.is_command
+                else IncomingEvent.spoken(
+                    self.user, self.conversation, answer.text, answer.delivery
+                )
+            )
+            replies = await self.dispatch(event)
             if any(r.kind is ReplyKind.RECAP for r in replies):
                 break
         else:
@@ -166,11 +163,7 @@ async def run_voice_console(args: argparse.Namespace, settings: Settings, out: C
     """``console`` with ``--voice-in`` and/or ``--voice-out``: exit codes as the console's."""
     from adapters.cli import _sample_path
 
-    try:
-        config = SpeechConfig.from_env()
-    except SpeechUnavailable as exc:
-        out.print(f"! {exc}", markup=False)
-        return 2
+    config = SpeechConfig.from_settings(settings)
     files: list[Path] = []
     if args.voice_in is not None:
         if not args.voice_in.is_dir():

@@ -2,13 +2,16 @@
 
 Measures:
   * turn latency: the end-of-answer decision -> the first 20 ms frame of the next question ready
-    for Discord (recognise the answer with the job's skills as vocabulary, offline engine turn,
-    piper speech, resample to 48 kHz stereo), p50/p95, split by stage; a live "end of speech"
-    adds the end-of-answer silence window (VOICE_END_SILENCE, 1.8 s by default) on top, by design;
+    for Discord (48 kHz stereo s16le), p50/p95, for two pipelines on the same answers:
+    "before" recognises the whole answer after the decision and synthesises the whole question;
+    "after" is the live path: answers fed in real time to ``LiveAnswer`` (segments recognised at
+    pauses while the candidate speaks) and ``QuestionVoice`` (the plan's next question prepared
+    during the answer, questions spoken sentence by sentence). A live "end of speech" adds the
+    end-of-answer silence window (VOICE_END_SILENCE, 1.8 s by default) on top, by design;
   * STT word error rate and real-time factor per available model on synthetic interview answers
     spoken by piper (joe) and espeak-ng.
 
-Usage: python bench/voice_latency.py [--cores 2] [--json OUT]
+Usage: python bench/voice_latency.py [--cores 2] [--turns 12] [--gap 0.6] [--skip-quality] [--json OUT]
 """
 
 from __future__ import annotations
@@ -34,9 +37,13 @@ from bot.planning.planner import Planner
 from bot.ports import AudioClip
 from bot.resources import data_dir
 from bot.speech import audio
+from bot.speech.answers import speech_vocabulary
 from bot.speech.config import SpeechConfig
+from bot.speech.live import LiveAnswer
+from bot.speech.speaker import QuestionVoice, next_question_text
 from bot.speech.stt import WhisperSTT
 from bot.speech.tts import EspeakTTS, PiperTTS, speakable
+from bot.speech.turns import SileroVAD, TurnConfig
 from bot.store.sqlite import SQLiteStore
 
 SENTENCES = [
@@ -129,26 +136,46 @@ async def quality(cores: int) -> list[dict[str, object]]:
     return results
 
 
-async def latency(cores: int, turns: int) -> dict[str, object]:
+def pause(seconds: float) -> bytes:
+    return b"\x00\x00" * int(seconds * audio.STT_RATE)
+
+
+async def spoken_answers(piper: PiperTTS, gap_s: float) -> list[bytes]:
+    """Each answer as 16 kHz PCM, sentence by sentence with ``gap_s`` between sentences (people
+    pause between sentences; piper's own gaps are shorter), then 3 s of silence after it."""
+    out = []
+    for text in ANSWERS:
+        parts = []
+        for sentence in re.split(r"(?<=[.,])\s+", text):
+            clip = await piper.synthesize(sentence)
+            parts.append(audio.to_pcm(clip, audio.STT_RATE, 1))
+        out.append(pause(gap_s).join(parts) + pause(3.0))
+    return out
+
+
+async def latency(cores: int, turns: int, gap_s: float) -> dict[str, object]:
+    """Both pipelines on the same answers: "before" recognises the whole answer after the
+    decision and synthesises the whole question; "after" is the live path (``LiveAnswer`` fed in
+    real time, ``QuestionVoice`` with the plan's next question prepared during the answer)."""
     jd = (data_dir() / "samples" / "backend-engineer-senior.md").read_text()
     stt = WhisperSTT(SpeechConfig(stt_threads=cores))
     stt.load()
     piper = PiperTTS()
     await piper.synthesize("Warm up.")
-    answers = []
-    for text in ANSWERS:
-        clip = await piper.synthesize(text)
-        answers.append(AudioClip(audio.to_pcm(clip, audio.STT_RATE, 1), audio.STT_RATE))
-    stages: dict[str, list[float]] = {"stt": [], "engine": [], "tts": [], "resample": []}
-    totals: list[float] = []
-    first_sentence: list[float] = []
+    answers = await spoken_answers(piper, gap_s)
+    voice = QuestionVoice(piper)
+    config = TurnConfig()
+    before: list[float] = []
+    after: list[float] = []
+    after_kind: dict[str, list[float]] = {"plan question (prepared)": [], "not prepared": []}
+    tails: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         store = SQLiteStore(Path(tmp) / "bench.sqlite3")
         await store.open()
         engine = InterviewEngine(store, OfflineBrain(analyse, Planner(load_bank())))
         conversation = ConversationRef("bench", "voice")
         n = 0
-        while len(totals) < turns:
+        while len(after) < turns:
             user = UserRef("bench", f"voice{n}")
             n += 1
             await engine.handle(
@@ -156,45 +183,74 @@ async def latency(cores: int, turns: int) -> dict[str, object]:
             )
             session = await store.active_session(user.key, conversation.key)
             assert session is not None
-            vocabulary = [s.name for s in session.profile.skills]
+            vocabulary = speech_vocabulary(session.profile)
             for turn in range(20):
-                clip = answers[turn % len(answers)]
+                session = await store.active_session(user.key, conversation.key)
+                assert session is not None
+                predicted = next_question_text(session)
+                if predicted:
+                    voice.prefetch(predicted)
+                pcm = answers[turn % len(answers)]
+                live = LiveAnswer(stt, SileroVAD(), vocabulary=vocabulary, turns=config)
+                chunk = int(0.1 * audio.STT_RATE) * 2
+                began = time.perf_counter()
+                end = None
+                for i in range(0, len(pcm), chunk):
+                    # Real time: audio arrives as it is spoken.
+                    delay = began + i / (2 * audio.STT_RATE) - time.perf_counter()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    end = await live.feed(pcm[i : i + chunk])
+                    if end is not None:
+                        break
+                assert end is not None, "the policy never ended the answer"
                 t0 = time.perf_counter()
-                transcript = await stt.transcribe(clip, vocabulary)
+                transcript = await live.finish()
                 t1 = time.perf_counter()
                 replies = await engine.handle(
                     IncomingEvent.say(user, conversation, transcript.text)
                 )
-                t2 = time.perf_counter()
-                if replies[-1].kind is ReplyKind.RECAP or len(totals) >= turns:
+                engine_s = time.perf_counter() - t1
+                if replies[-1].kind is ReplyKind.RECAP:
                     break
                 question = next(r for r in replies if r.kind is ReplyKind.QUESTION)
-                text = speakable(question.text)
-                spoken = await piper.synthesize(text)
+                first = await anext(aiter(voice.stream(question.text)))
+                assert len(first[:3840]) == 3840
+                t2 = time.perf_counter()
+                after.append((t2 - t0) * 1000)
+                tails.append((t1 - t0) * 1000)
+                kind = "plan question (prepared)" if question.text == predicted else "not prepared"
+                after_kind[kind].append((t2 - t0) * 1000)
+                await voice.render(question.text)  # the question plays before the next answer
+                # Before: the same answer recognised whole, the question synthesised whole.
                 t3 = time.perf_counter()
-                pcm = await asyncio.to_thread(audio.to_discord, spoken)
-                frame = pcm[:3840]
-                t4 = time.perf_counter()
-                assert len(frame) == 3840
-                for key, value in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
-                    stages[key].append(value * 1000)
-                totals.append((t4 - t0) * 1000)
-                # Variant: speak the first sentence first (the rest follows while it plays).
-                head = re.split(r"(?<=[.?!])\s+", text, maxsplit=1)[0]
-                t5 = time.perf_counter()
-                head_clip = await piper.synthesize(head + " ")
-                await asyncio.to_thread(audio.to_discord, head_clip)
-                first_sentence.append((t2 - t0 + time.perf_counter() - t5) * 1000)
+                await stt.transcribe(AudioClip(pcm, audio.STT_RATE), vocabulary)
+                clip = await piper.synthesize(speakable(question.text))
+                await asyncio.to_thread(audio.to_discord, clip)
+                before.append((time.perf_counter() - t3 + engine_s) * 1000)
+                if len(after) >= turns:
+                    break
         await store.close()
     stt.close()
+    voice.close()
+
+    def summary(values: list[float]) -> dict[str, int]:
+        if not values:
+            return {"n": 0}
+        return {
+            "n": len(values),
+            "p50": round(statistics.median(values)),
+            "p95": round(percentile(values, 95)),
+        }
+
     return {
-        "turns": len(totals),
-        "answer_s": [round(audio.clip_seconds(a), 1) for a in answers],
-        "decision_to_first_frame_ms_p50": round(statistics.median(totals)),
-        "decision_to_first_frame_ms_p95": round(percentile(totals, 95)),
-        "first_sentence_first_ms_p50": round(statistics.median(first_sentence)),
-        "first_sentence_first_ms_p95": round(percentile(first_sentence, 95)),
-        "stage_ms_p50": {k: round(statistics.median(v)) for k, v in stages.items()},
+        "turns": len(after),
+        "answer_s": [round(len(a) / (2 * audio.STT_RATE) - 3.0, 1) for a in answers],
+        "sentence_gap_s": gap_s,
+        "before_ms": summary(before),
+        "after_ms": summary(after),
+        "after_ms_by_question": {k: summary(v) for k, v in after_kind.items()},
+        "after_tail_stt_ms": summary(tails),
     }
 
 
@@ -213,6 +269,8 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--turns", type=int, default=12)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--gap", type=float, default=0.6, help="pause between sentences (s)")
+    parser.add_argument("--skip-quality", action="store_true")
     args = parser.parse_args()
     available = sorted(os.sched_getaffinity(0))
     os.sched_setaffinity(0, available[: args.cores])
@@ -222,8 +280,8 @@ def main() -> None:
         "ffmpeg": subprocess.run(
             ["ffmpeg", "-version"], capture_output=True, text=True
         ).stdout.split("\n", 1)[0],
-        "latency": asyncio.run(latency(args.cores, args.turns)),
-        "stt": asyncio.run(quality(args.cores)),
+        "latency": asyncio.run(latency(args.cores, args.turns, args.gap)),
+        "stt": [] if args.skip_quality else asyncio.run(quality(args.cores)),
     }
     print(json.dumps(result, indent=2))
     if args.json:

@@ -193,6 +193,21 @@ class Evaluation(Frozen):
     code_follow_ups: tuple[str, ...] = ()
 
 
+class Delivery(Frozen):
+    """How a spoken answer sounded, from the recogniser's word timings (``bot/speech/metrics``).
+    Kept with the turn because a voice answer's pace and fillers are feedback the text cannot
+    carry; ``None`` on typed answers."""
+
+    words: int = Field(default=0, ge=0)
+    speaking_s: float = Field(default=0.0, ge=0)
+    words_per_minute: float = Field(default=0.0, ge=0)
+    fillers: int = Field(default=0, ge=0)
+    fillers_per_minute: float = Field(default=0.0, ge=0)
+    filler_counts: tuple[tuple[str, int], ...] = ()
+    long_pauses: int = Field(default=0, ge=0)
+    longest_pause_s: float = Field(default=0.0, ge=0)
+
+
 class Turn(Frozen):
     """One question (or follow-up) with the candidate's answer, as stored."""
 
@@ -206,6 +221,7 @@ class Turn(Frozen):
     answer: str = ""
     evaluation: Evaluation | None = None
     created_at: float = 0.0
+    delivery: Delivery | None = None
 
 
 class CompetencyScore(Frozen):
@@ -221,6 +237,18 @@ class Improvement(Frozen):
     rewrite: str = ""
 
 
+class DeliverySummary(Frozen):
+    """Delivery over the spoken answers of a session, with advice where pace or fillers are off."""
+
+    answers: int = Field(ge=1)
+    words_per_minute: float = Field(ge=0)
+    fillers_per_minute: float = Field(ge=0)
+    top_fillers: tuple[str, ...] = ()
+    long_pauses: int = Field(default=0, ge=0)
+    longest_pause_s: float = Field(default=0.0, ge=0)
+    advice: tuple[str, ...] = ()
+
+
 class Recap(Frozen):
     overall: float | None
     competencies: tuple[CompetencyScore, ...]
@@ -232,3 +260,4 @@ class Recap(Frozen):
     questions_answered: int = 0
     questions_total: int = 0
     hints_used: int = 0
+    delivery: DeliverySummary | None = None

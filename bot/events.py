@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.domain import JobProfile, Recap
+    from bot.domain import Delivery, JobProfile, Recap
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +78,20 @@ class IncomingEvent:
     command: Command | None = None
     options: dict[str, str] = field(default_factory=dict)
     attachment: Attachment | None = None
+    # A spoken answer: ``text`` is its transcript and ``delivery`` how it sounded (stored with
+    # the turn for the recap). ``None`` for typed answers.
+    delivery: Delivery | None = None
 
     @classmethod
     def say(cls, user: UserRef, conversation: ConversationRef, text: str) -> IncomingEvent:
         return cls(EventKind.TEXT, user, conversation, text=text)
+
+    @classmethod
+    def spoken(
+        cls, user: UserRef, conversation: ConversationRef, text: str, delivery: Delivery | None
+    ) -> IncomingEvent:
+        """An answer recognised from speech: the transcript as the answer text."""
+        return cls(EventKind.TEXT, user, conversation, text=text, delivery=delivery)
 
     @classmethod
     def do(

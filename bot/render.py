@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.domain import Importance, InterviewPlan, JobProfile, Question, QuestionType, Recap
+from bot.domain import (
+    DeliverySummary,
+    Importance,
+    InterviewPlan,
+    JobProfile,
+    Question,
+    QuestionType,
+    Recap,
+)
 
 TYPE_LABELS = {
     QuestionType.BEHAVIOURAL: "Behavioural",
@@ -124,6 +132,9 @@ def recap_text(recap: Recap) -> str:
             lines.append(
                 "Required skills you never mentioned: " + ", ".join(recap.skills_not_covered)
             )
+    if recap.delivery is not None:
+        lines.append("")
+        lines.extend(delivery_lines(recap.delivery))
     if recap.hints_used:
         lines.append("")
         lines.append(
@@ -143,6 +154,22 @@ def recap_text(recap: Recap) -> str:
             + f" (focus={focus_option(recap)})"
         )
     return "\n".join(lines)
+
+
+def delivery_lines(delivery: DeliverySummary) -> list[str]:
+    """How the spoken answers sounded: one line of numbers, then the advice (if any)."""
+    answers = "1 spoken answer" if delivery.answers == 1 else f"{delivery.answers} spoken answers"
+    fillers = f"{delivery.fillers_per_minute:.1f} filler words/min"
+    if delivery.top_fillers:
+        fillers += f" ({', '.join(delivery.top_fillers)})"
+    pauses = "1 long pause" if delivery.long_pauses == 1 else f"{delivery.long_pauses} long pauses"
+    lines = [
+        f"Delivery ({answers}): {delivery.words_per_minute:.0f} words/min · {fillers} · {pauses}"
+    ]
+    lines.extend(f"  - {advice}" for advice in delivery.advice)
+    if not delivery.advice:
+        lines.append("  Pace and fillers were in a comfortable range.")
+    return lines
 
 
 def focus_option(recap: Recap) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain import JobProfile
+from bot.domain import Delivery, JobProfile
 from bot.ports import SessionRecord
 
 REPORT_VERSION = 1
@@ -38,6 +38,8 @@ def session_json(record: SessionRecord) -> dict[str, Any]:
                 "criteria": [c.model_dump(mode="json") for c in evaluation.criteria]
                 if evaluation
                 else [],
+                # Added in issue 10 (optional): how a spoken answer sounded; null when typed.
+                "delivery": delivery_json(turn.delivery),
             }
         )
     recap = record.recap
@@ -73,4 +75,14 @@ def session_json(record: SessionRecord) -> dict[str, Any]:
         "skills_covered": list(recap.skills_covered) if recap else [],
         "skills_not_covered": list(recap.skills_not_covered) if recap else [],
         "next_focus": list(recap.next_focus) if recap else [],
+        "delivery": recap.delivery.model_dump(mode="json") if recap and recap.delivery else None,
     }
+
+
+def delivery_json(delivery: Delivery | None) -> dict[str, Any] | None:
+    if delivery is None:
+        return None
+    data = delivery.model_dump(mode="json")
+    # Pairs read better as an object in JSON: {"um": 3, "like": 1}.
+    data["filler_counts"] = dict(delivery.filler_counts)
+    return data

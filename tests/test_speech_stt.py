@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.ports import AudioClip
+from bot.settings import SettingsError, load_settings
 from bot.speech import audio
 from bot.speech.config import SpeechConfig, SpeechConfigError
 from bot.speech.errors import AudioError, AudioProblem, ModelIntegrityError
@@ -154,6 +155,20 @@ def test_speech_config_lists_every_problem() -> None:
         SpeechConfig.from_env(env)
     message = str(caught.value)
     assert "TTS_ENGINE" in message and "STT_THREADS" in message and "VOICE_END_SILENCE" in message
-    config = SpeechConfig.from_env({"TTS_ENGINE": "Piper", "VOICE_END_SILENCE": "2.5"})
+    assert isinstance(caught.value, SettingsError), "the one combined settings error"
+    config = SpeechConfig.from_env({"TTS_ENGINE": "piper", "VOICE_END_SILENCE": "2.5"})
     assert config.tts_engine == "piper" and config.end_silence_s == 2.5
     assert SpeechConfig.from_env({}).threads == min(4, os.cpu_count() or 1)
+
+
+def test_speech_config_comes_from_settings(tmp_path: Path) -> None:
+    """TOML keys and env vars both reach the speech pipeline through ``Settings``."""
+    toml = tmp_path / "bot.toml"
+    toml.write_text("[interview_bot]\nstt_beam_size = 3\nvoice_end_silence_s = 2.2\n")
+    settings = load_settings({"TTS_ENGINE": "espeak", "STT_MODEL": "/models/base"}, toml)
+    config = SpeechConfig.from_settings(settings)
+    assert (config.stt_beam_size, config.end_silence_s) == (3, 2.2)
+    assert (config.tts_engine, config.stt_model) == ("espeak", "/models/base")
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"VOICE_MAX_ANSWER": "1", "STT_BEAM_SIZE": "0"})
+    assert "voice_max_answer_s" in str(caught.value) and "stt_beam_size" in str(caught.value)

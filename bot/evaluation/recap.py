@@ -8,12 +8,13 @@ own words, and a rewrite suggestion starts from their answer with the missing pa
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
 from statistics import mean
 
 from bot.domain import (
     CompetencyScore,
+    DeliverySummary,
     Evaluation,
     Importance,
     Improvement,
@@ -314,4 +315,61 @@ def build_recap(
         questions_answered=sum(1 for e in evaluations.values() if not e.skipped),
         questions_total=len(plan.questions),
         hints_used=sum(e.hints_used for e in evaluations.values()),
+        delivery=delivery_summary(turns),
+    )
+
+
+# Pace most listeners follow comfortably in an interview, and the filler rate above which they
+# start to notice (coaching rules of thumb; a few "um"s a minute are normal speech).
+PACE_SLOW_WPM = 110.0
+PACE_FAST_WPM = 170.0
+FILLERS_NOTICEABLE_PER_MIN = 3.0
+LONG_PAUSES_NOTICEABLE = 3
+
+
+def delivery_summary(turns: Sequence[Turn]) -> DeliverySummary | None:
+    """Pace, fillers and pauses over the spoken answers, weighted by speaking time, with concrete
+    advice only where something is off; ``None`` when no answer was spoken."""
+    spoken = [t.delivery for t in turns if t.delivery is not None and t.delivery.words > 0]
+    if not spoken:
+        return None
+    minutes = sum(d.speaking_s for d in spoken) / 60 or 1 / 60
+    wpm = round(sum(d.words for d in spoken) / minutes, 1)
+    fillers = round(sum(d.fillers for d in spoken) / minutes, 2)
+    counts: Counter[str] = Counter()
+    for d in spoken:
+        counts.update(dict(d.filler_counts))
+    top = tuple(f"{word} ×{n}" for word, n in counts.most_common(3))
+    pauses = sum(d.long_pauses for d in spoken)
+    longest = max(d.longest_pause_s for d in spoken)
+    advice: list[str] = []
+    if wpm > PACE_FAST_WPM:
+        advice.append(
+            f"You spoke at about {wpm:.0f} words a minute; around 130–160 is easier to follow. "
+            "Slow down on the key point of each answer and pause for a breath after it."
+        )
+    elif wpm < PACE_SLOW_WPM:
+        advice.append(
+            f"You spoke at about {wpm:.0f} words a minute, which can sound hesitant. Outline the "
+            "answer first (situation, action, result), then say each part in one go."
+        )
+    if fillers > FILLERS_NOTICEABLE_PER_MIN:
+        which = f" ({', '.join(top)})" if top else ""
+        advice.append(
+            f"{fillers:.1f} filler words a minute{which}: a silent pause sounds more confident "
+            "than “um”. Practise one answer aloud, pausing where a filler would go."
+        )
+    if pauses >= LONG_PAUSES_NOTICEABLE:
+        advice.append(
+            f"{pauses} long pauses (the longest {longest:.1f} s). Thinking is fine: say “let me "
+            "think for a moment” so the silence is yours, then give the headline first."
+        )
+    return DeliverySummary(
+        answers=len(spoken),
+        words_per_minute=wpm,
+        fillers_per_minute=fillers,
+        top_fillers=top,
+        long_pauses=pauses,
+        longest_pause_s=longest,
+        advice=tuple(advice),
     )

@@ -1,7 +1,9 @@
-"""Speech settings, read from the environment.
+"""The speech pipeline's settings, taken from the application ``Settings``.
 
-These belong in ``bot/settings.py`` (with TOML keys and the one combined error message); they live
-here until the core owners move them, so the speech package can be configured today.
+Speech variables (``STT_MODEL``, ``TTS_ENGINE``, ``VOICE_END_SILENCE``...) are declared and
+validated in ``bot/settings.py`` with everything else, so a bad value shows up in the one combined
+configuration error; this dataclass is the speech package's view of them, plus internal limits
+that are not user settings.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.settings import Settings, SettingsError, load_settings
 from bot.speech.errors import SpeechUnavailable
 
 TTS_ENGINES = ("auto", "edge", "piper", "espeak")
 
 
-class SpeechConfigError(SpeechUnavailable):
-    """One or more speech variables are invalid; the message lists all of them."""
+class SpeechConfigError(SpeechUnavailable, SettingsError):
+    """The settings are invalid; the message lists every problem and where it came from."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,50 +48,33 @@ class SpeechConfig:
         return self.stt_threads or min(4, os.cpu_count() or 1)
 
     @classmethod
+    def from_settings(cls, settings: Settings) -> SpeechConfig:
+        """The speech part of the validated application settings (env vars and TOML keys are
+        defined and checked once, in ``bot/settings.py``)."""
+        return cls(
+            stt_model=settings.stt_model,
+            stt_compute_type=settings.stt_compute_type,
+            stt_threads=settings.stt_threads,
+            stt_beam_size=settings.stt_beam_size,
+            stt_language=settings.stt_language,
+            max_audio_s=settings.stt_max_audio_s,
+            tts_engine=settings.tts_engine,
+            edge_voice=settings.tts_voice,
+            piper_voice=settings.piper_voice,
+            espeak_voice=settings.espeak_voice,
+            tts_cache_items=settings.tts_cache_items,
+            end_silence_s=settings.voice_end_silence_s,
+            min_answer_s=settings.voice_min_answer_s,
+            think_extension_s=settings.voice_think_extension_s,
+            max_answer_s=settings.voice_max_answer_s,
+        )
+
+    @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SpeechConfig:
-        """Every speech variable at once; all problems in one ``SpeechConfigError``."""
-        source = os.environ if env is None else env
-        problems: list[str] = []
-        values: dict[str, object] = {}
-
-        def number(var: str, key: str, kind: type[int] | type[float], low: float) -> None:
-            raw = source.get(var, "").strip()
-            if not raw:
-                return
-            try:
-                value = kind(raw)
-            except ValueError:
-                problems.append(f"{var}={raw!r} is not a {kind.__name__}")
-                return
-            if value < low:
-                problems.append(f"{var}={raw!r} must be at least {low}")
-                return
-            values[key] = value
-
-        def text(var: str, key: str, choices: tuple[str, ...] = ()) -> None:
-            raw = source.get(var, "").strip()
-            if not raw:
-                return
-            if choices and raw.lower() not in choices:
-                problems.append(f"{var}={raw!r} must be one of {', '.join(choices)}")
-                return
-            values[key] = raw.lower() if choices else raw
-
-        text("STT_MODEL", "stt_model")
-        text("STT_COMPUTE_TYPE", "stt_compute_type")
-        number("STT_THREADS", "stt_threads", int, 0)
-        number("STT_BEAM_SIZE", "stt_beam_size", int, 1)
-        text("STT_LANGUAGE", "stt_language")
-        number("STT_MAX_AUDIO_SECONDS", "max_audio_s", float, 1)
-        text("TTS_ENGINE", "tts_engine", TTS_ENGINES)
-        text("TTS_VOICE", "edge_voice")
-        text("PIPER_VOICE", "piper_voice")
-        text("ESPEAK_VOICE", "espeak_voice")
-        number("TTS_CACHE_ITEMS", "tts_cache_items", int, 0)
-        number("VOICE_END_SILENCE", "end_silence_s", float, 0.2)
-        number("VOICE_MIN_ANSWER", "min_answer_s", float, 0)
-        number("VOICE_THINK_EXTENSION", "think_extension_s", float, 0)
-        number("VOICE_MAX_ANSWER", "max_answer_s", float, 5)
-        if problems:
-            raise SpeechConfigError("Invalid speech settings: " + "; ".join(problems))
-        return cls(**values)  # type: ignore[arg-type]
+        """For callers without ``Settings`` at hand (the transcribe/say commands): the settings
+        loaded from ``env`` (and the config file it names). Every invalid setting, speech or not,
+        is listed in one ``SpeechConfigError``, which is also a ``SettingsError``."""
+        try:
+            return cls.from_settings(load_settings(os.environ if env is None else env))
+        except SettingsError as exc:
+            raise SpeechConfigError(str(exc)) from exc

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.domain import Delivery
 from bot.ports import Word
 
 LONG_PAUSE_S = 2.5
@@ -50,6 +51,19 @@ class DeliveryMetrics:
     filler_counts: tuple[tuple[str, int], ...]
     long_pauses: int
     longest_pause_s: float
+
+    def as_delivery(self) -> Delivery:
+        """The stored form (``Turn.delivery``), what an adapter hands the engine with the answer."""
+        return Delivery(
+            words=self.words,
+            speaking_s=self.speaking_s,
+            words_per_minute=self.words_per_minute,
+            fillers=self.fillers,
+            fillers_per_minute=self.fillers_per_minute,
+            filler_counts=self.filler_counts,
+            long_pauses=self.long_pauses,
+            longest_pause_s=self.longest_pause_s,
+        )
 
     def summary(self) -> str:
         """One line for a transcript or recap: '142 wpm · 2.1 fillers/min (um ×3) · 1 long pause'."""
