@@ -229,3 +229,41 @@ async def test_open_sessions_are_counted_per_platform_on_both_backends(
         assert await store.count_open_sessions() == {"discord": 2, "slack": 1}
     finally:
         await store.close()
+
+
+async def test_run_bot_serves_health_and_metrics_while_on_discord(
+    tmp_path: Path, engine: InterviewEngine, client: aiohttp.ClientSession
+) -> None:
+    """The real Discord runner against the loopback fake: HTTP_PORT brings the server up."""
+    import asyncio
+
+    from adapters.discord.client import run_bot
+    from adapters.discord.config import DiscordConfig
+    from tests.fake_discord import GUILD_ID, TOKEN, FakeDiscord
+    from tests.redis_server import free_port
+
+    fake = FakeDiscord()
+    await fake.start()
+    port = free_port()
+    settings = Settings(data_dir=tmp_path, http_port=port, retention_days=0, instance_name="d1")
+    config = DiscordConfig(token=TOKEN, guild_ids=(GUILD_ID,), api_base_url=fake.api_base)
+    runner = asyncio.create_task(run_bot(engine, config, "standard", settings))
+    status, body = 0, ""
+    try:
+        for _ in range(100):  # 10 s at most
+            assert not runner.done(), runner.result()
+            try:
+                status, _, body = await _get(client, f"http://127.0.0.1:{port}/healthz")
+                break
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.1)
+        assert status == 200 and json.loads(body)["instance"] == "d1"
+        status, _, text = await _get(client, f"http://127.0.0.1:{port}/metrics")
+        assert status == 200 and "interview_bot_sessions_active" in text
+    finally:
+        runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(runner, 20)
+        await fake.stop()
+    with pytest.raises(aiohttp.ClientConnectionError):  # stopped with the bot
+        await _get(client, f"http://127.0.0.1:{port}/healthz")
