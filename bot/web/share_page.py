@@ -128,7 +128,7 @@ def _recap(view: SessionOutline, chart_png: bytes | None) -> list[str]:
             for c in recap.competencies
         )
         html.append(
-            '<table><thead><tr><th>Competency</th><th class="score">Score</th><th>Level</th>'
+            '<table><thead><tr><th>Competency</th><th class="score">Score</th><th>Rubric</th>'
             f"</tr></thead><tbody>{rows}</tbody></table>"
         )
     html.append("<h3>Strengths</h3>")
