@@ -453,20 +453,40 @@ def _doctor(args: argparse.Namespace, settings: Settings, out: Console) -> int:
 
     rows.extend(speech_rows(SpeechConfig.from_settings(settings)))
     rows.append(("Code sandbox", *asyncio.run(_sandbox_status())))
-    path = settings.database_file
-    if path.exists():
-        try:
-            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-                version = int(db.execute("PRAGMA user_version").fetchone()[0])
-            state = "ok" if version == SCHEMA_VERSION else "needs migration"
-            detail = f"{path} · schema v{version} (this build: v{SCHEMA_VERSION})"
-            rows.append(("Database", state, detail))
-        except sqlite3.DatabaseError as exc:
-            rows.append(("Database", "unreadable", f"{path} · {exc}"))
-            code = 2
+    from bot.store import POSTGRES_SCHEMES, sqlite_path_from_url
+
+    url = settings.database_url or ""
+    path = sqlite_path_from_url(url) if url.startswith("sqlite:///") else settings.database_file
+    if url.startswith(POSTGRES_SCHEMES):
+        status, detail = asyncio.run(_postgres_status(url))
+        rows.append(("Database", status, detail))
+        code = code or (0 if status in ("ok", "not created yet") else 2)
+        claims = "PostgreSQL advisory locks: sessions shared safely between processes"
     else:
-        detail = f"{path} · created at first interview (schema v{SCHEMA_VERSION})"
-        rows.append(("Database", "not created yet", detail))
+        claims = "SQLite: one process (use DATABASE_URL=postgresql://… to run several)"
+        if path.exists():
+            try:
+                with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+                    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+                state = "ok" if version == SCHEMA_VERSION else "needs migration"
+                detail = f"{path} · schema v{version} (this build: v{SCHEMA_VERSION})"
+                rows.append(("Database", state, detail))
+            except sqlite3.DatabaseError as exc:
+                rows.append(("Database", "unreadable", f"{path} · {exc}"))
+                code = 2
+        else:
+            detail = f"{path} · created at first interview (schema v{SCHEMA_VERSION})"
+            rows.append(("Database", "not created yet", detail))
+    rows.append(("Instance", settings.instance_name, f"session claims · {claims}"))
+    if settings.shard_count is None:
+        shards = ("auto", "the count Discord recommends, all in this process")
+    else:
+        ids = settings.shard_ids or tuple(range(settings.shard_count))
+        shards = (
+            f"{len(ids)} of {settings.shard_count}",
+            f"this process opens shard(s) {', '.join(map(str, ids))} of {settings.shard_count}",
+        )
+    rows.append(("Discord shards", *shards))
     rows.append(("Question bank", "ok", f"{len(load_bank().questions)} questions"))
     rows.append(("Taxonomy", "ok", f"{len(load_taxonomy().entries)} skills"))
     widths = [max(len(r[i]) for r in [("component", "status", ""), *rows]) for i in range(2)]
@@ -475,6 +495,34 @@ def _doctor(args: argparse.Namespace, settings: Settings, out: Console) -> int:
     for name, status, detail in rows:
         out.print(f"{name:<{widths[0]}}  {status:<{widths[1]}}  {detail}", markup=False)
     return code
+
+
+async def _postgres_status(url: str) -> tuple[str, str]:
+    """Reach the server and read the schema version without migrating anything (doctor only
+    looks). The URL is shown without its password."""
+    from bot.store import describe_url
+    from bot.store.postgres import SCHEMA_VERSION, VERSION_TABLE
+
+    name = describe_url(url)
+    try:
+        import psycopg
+    except ImportError:
+        return "driver missing", f"{name} · pip install 'interview-bot[postgres]'"
+    try:
+        conn = await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=5)
+        async with conn:
+            cur = await conn.execute("SELECT to_regclass(%s) IS NOT NULL", (VERSION_TABLE,))
+            row = await cur.fetchone()
+            if not (row and row[0]):
+                return "not created yet", f"{name} · created at start (schema v{SCHEMA_VERSION})"
+            cur = await conn.execute(f"SELECT version FROM {VERSION_TABLE}")
+            found = await cur.fetchone()
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return "unreachable", f"{name} · {first.replace(url, name)}"
+    version = int(found[0]) if found else 0
+    state = "ok" if version == SCHEMA_VERSION else "needs migration"
+    return state, f"{name} · PostgreSQL · schema v{version} (this build: v{SCHEMA_VERSION})"
 
 
 def _discord(settings: Settings, err: Console) -> int:
