@@ -5,30 +5,33 @@ reminders) and workspace admin settings."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import subprocess
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+import yaml
 from aiohttp.test_utils import TestServer
 
-from adapters.slack.app import SlackInterview
+from adapters.slack.app import USAGE, SlackInterview
 from adapters.slack.config import SlackConfig
 from bot.domain import Evaluation, InterviewPlan, JobProfile, Turn
 from bot.engine import InterviewEngine
 from bot.planning.bank import QuestionBank
-from bot.ports import AudioClip, SessionRecord, SpeechToText, Transcript
+from bot.ports import SessionRecord
 from bot.progress import weakest_focus
 from bot.settings import Settings
-from bot.speech.errors import SpeechUnavailable
-from tests.conftest import JD_TEXT
+from bot.speech.config import SpeechConfig
+from bot.speech.stt import WhisperSTT
+from tests.conftest import JD_TEXT, ROOT
 from tests.fake_slack import BOT_TOKEN, FakeSlack, buttons, message_event
-from tests.test_slack_http import SECRET, Harness, _drain, _posts_in, _start
+from tests.test_slack_http import ANSWER, SECRET, Harness, _drain, _posts_in, _start
 from tests.test_speech_support import espeak_wav, hits, needs_audio, needs_stt
 
 SHARE_SECRET = "s" * 32
@@ -48,7 +51,7 @@ async def harness_for(
     engine: InterviewEngine,
     tmp_path: Path,
     *,
-    stt: SpeechToText | None = None,
+    stt: WhisperSTT | None = None,
     settings: Settings | None = None,
     fake: FakeSlack | None = None,
 ) -> AsyncIterator[Harness]:
@@ -81,6 +84,19 @@ async def harness_for(
 async def group(engine: InterviewEngine, tmp_path: Path) -> AsyncIterator[Harness]:
     async with harness_for(engine, tmp_path) as h:
         yield h
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[Any]], *, within: float = 10.0, what: str = "condition"
+) -> Any:
+    """Await ``probe`` until it returns something truthy; bounded in time."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        value = await probe()
+        if value:
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def _response(h: Harness, needle: str, *, what: str = "") -> dict[str, Any]:
@@ -272,6 +288,8 @@ async def test_voice_clip_in_the_thread_is_transcribed_into_the_answer(
     record = await engine.store.active_session("slack:U1", f"slack:C1:{ts}")
     assert record is not None and len(record.turns) == 1
     assert hits(record.turns[0].answer, ["Kafka", "PostgreSQL", "payment"]) >= 2
+    delivery = record.turns[0].delivery
+    assert delivery is not None and delivery.words >= 10 and delivery.words_per_minute > 60
     assert await engine.store.audio_for_session(record.id) == [], "not kept without opt-in"
 
     # Opted in, the next clip is kept with its question.
@@ -283,10 +301,14 @@ async def test_voice_clip_in_the_thread_is_transcribed_into_the_answer(
         within=60,
         what="the second transcript",
     )
-    await fake.wait_for(lambda: len(_posts_in(fake, "C1", ts)) >= posts + 4, what="the reply")
-    clips = await engine.store.audio_for_session(record.id)
+    clips = await eventually(lambda: engine.store.audio_for_session(record.id), what="kept clip")
     assert len(clips) == 1 and clips[0].format == "webm"
     assert clips[0].data.startswith(b"\x1aE\xdf\xa3"), "the clip as uploaded (WebM/EBML)"
+
+    # The recap says how the spoken answers sounded.
+    await h.command("end")
+    recap = await fake.wait_for(lambda: _in_thread(fake, ts, "Interview recap"), what="the recap")
+    assert "spoken answers): " in json.dumps(recap[-1]["blocks"], ensure_ascii=False)
 
 
 @needs_audio
@@ -304,19 +326,239 @@ async def test_broken_silent_and_non_audio_clips_get_a_message_and_record_nothin
     assert not [p for p in _posts_in(fake, "C1", ts) if p["text"].startswith("I heard")]
 
 
-async def test_without_speech_installed_the_candidate_is_asked_to_type(
+@needs_audio
+async def test_without_a_usable_speech_model_the_candidate_is_asked_to_type(
     engine: InterviewEngine, tmp_path: Path
 ) -> None:
-    class NoSpeech:
-        async def transcribe(self, clip: AudioClip, vocabulary: Sequence[str] = ()) -> Transcript:
-            raise SpeechUnavailable("faster-whisper is not installed: pip install ...")
-
-    async with harness_for(engine, tmp_path, stt=NoSpeech()) as h:
+    missing = WhisperSTT(SpeechConfig(stt_model=str(tmp_path / "no-such-model")))
+    async with harness_for(engine, tmp_path, stt=missing) as h:
         ts = await _begin(h)
-        await h.event(clip_event(h.fake, "a.webm", b"\x1aE\xdf\xa3 not really", "audio/webm", ts))
+        await h.event(clip_event(h.fake, "a.webm", webm("Hello there."), "audio/webm", ts))
         told = await h.fake.wait_for(
-            lambda: _ephemeral(h.fake, "Please type your answer"), what="type instead"
+            lambda: _ephemeral(h.fake, "Please type your answer"), within=30, what="type instead"
         )
-        assert "faster-whisper is not installed" in told[0]["text"]
+        assert "can't listen to recordings on this installation" in told[0]["text"]
         record = await engine.store.active_session("slack:U1", f"slack:C1:{ts}")
         assert record is not None and record.turns == []
+
+
+# ---------------------------------------------------------------------- group practice
+def _in_thread(fake: FakeSlack, ts: str, needle: str) -> list[dict[str, Any]]:
+    return [p for p in _posts_in(fake, "C1", ts) if needle in json.dumps(p)]
+
+
+async def _answer_until(h: Harness, ts: str, needle: str, *, attempts: int = 3) -> None:
+    """Answer in the thread until a post containing ``needle`` appears (the offline brain may ask
+    a follow-up first); bounded."""
+    for _ in range(attempts):
+        posts = len(_posts_in(h.fake, "C1", ts))
+        await h.event(message_event(ANSWER, thread_ts=ts))
+        await h.fake.wait_for(lambda n=posts: len(_posts_in(h.fake, "C1", ts)) > n, what="a reply")
+        try:
+            await h.fake.wait_for(lambda: _in_thread(h.fake, ts, needle), within=1, what=needle)
+            return
+        except AssertionError:
+            continue
+    raise AssertionError(f"no {needle!r} after {attempts} answers")
+
+
+async def test_observers_score_answers_and_strangers_are_refused(
+    group: Harness, engine: InterviewEngine
+) -> None:
+    h, fake = group, group.fake
+    ts = await _begin(h)
+    await h.command("invite <@U2|bob> observer")
+    await _response(h, "<@U2> is in", what="invite confirmed")
+    assert _in_thread(fake, ts, "invited <@U2>")
+    await h.command("guests")
+    await _response(h, "Observers: <@U2>", what="guest list")
+    await h.command("invite <@U3|eve> observer", user="U2")
+    await _response(h, "no interview running", what="a guest cannot invite")
+
+    await _answer_until(h, ts, "ivg:score:")
+    prompt = _in_thread(fake, ts, "ivg:score:")[0]
+    score_buttons = buttons(prompt["blocks"])
+    assert set(score_buttons) == {f"ivg:score:{n}" for n in range(1, 6)}
+    value = score_buttons["ivg:score:4"]
+
+    await h.click("ivg:score:4", value, user="U2")
+    await _response(h, "You scored question 1: 4/5", what="observer's score")
+    await h.click("ivg:score:1", value, user="U3")
+    refusal = await _response(h, "Only the candidate and the people they invited")
+    assert refusal["response_type"] == "ephemeral"
+    record = await engine.store.active_session("slack:U1", f"slack:C1:{ts}")
+    assert record is not None
+    scores = await engine.store.peer_scores(record.id)
+    assert [(s.scorer_key, s.score, s.role) for s in scores] == [("slack:U2", 4.0, "observer")]
+
+    # The observer may read the session; a stranger gets the missing-id answer.
+    await h.command(f"show {record.id}", user="U2")
+    await _response(h, "Mock interview: Senior Backend Engineer", what="observer sees it")
+    await h.command(f"show {record.id}", user="U3")
+    await _response(h, f"No such session: {record.id}", what="stranger refused")
+
+    # The recap is followed by the bot-vs-observers comparison.
+    await h.command("end")
+    comparison = await fake.wait_for(
+        lambda: _in_thread(fake, ts, "Bot vs observers"), what="comparison"
+    )
+    assert "observers 4" in json.dumps(comparison[-1])
+
+
+async def test_peer_interviewer_gets_the_notes_privately(
+    group: Harness, engine: InterviewEngine
+) -> None:
+    h, fake = group, group.fake
+    ts = await _begin(h)
+    await h.command("invite <@U3|ivy> interviewer")
+    notes = await fake.wait_for(
+        lambda: _ephemeral(fake, "Interviewer notes"), what="notes to the interviewer"
+    )
+    assert notes[0]["user"] == "U3" and notes[0]["thread_ts"] == ts
+    assert "question 1 of" in notes[0]["text"] and "Rubric" in notes[0]["text"]
+    await _answer_until(h, ts, "Question 2")
+    await fake.wait_for(lambda: _ephemeral(fake, "question 2 of"), what="notes for question 2")
+    everyone = [c.params for c in fake.called("chat.postEphemeral")]
+    assert all(p["user"] == "U3" for p in everyone if "Interviewer notes" in p["text"])
+    assert not [
+        c for c in fake.called("chat.postMessage") if "Interviewer notes" in json.dumps(c.params)
+    ], "notes never go to the thread the candidate reads"
+
+    # Roles swap once the interview is over: a fresh plan for the interviewer, same thread.
+    await h.command("swap", user="U3")
+    await _response(h, "Finish (or end) this interview first", what="swap refused while open")
+    await h.command("end")
+    await fake.wait_for(lambda: _in_thread(fake, ts, "Interview recap"), what="recap")
+    await h.command("swap", user="U3")
+    await _response(h, "Swapped", what="swapped")
+    swapped = await fake.wait_for(
+        lambda: [p for p in _in_thread(fake, ts, "iv:begin") if "U3|C1|" in json.dumps(p)],
+        what="the new candidate's plan",
+    )
+    assert buttons(swapped[-1]["blocks"])["iv:begin"] == f"U3|C1|{ts}"
+    new = await engine.store.active_session("slack:U3", f"slack:C1:{ts}")
+    assert new is not None
+    guests = await engine.store.participants(new.id)
+    assert [(g.user_key, g.role) for g in guests] == [("slack:U1", "interviewer")]
+
+
+async def test_practice_queue_matches_two_members(group: Harness) -> None:
+    h, fake = group, group.fake
+    await h.command("practice queue software")
+    await _response(h, "practice queue for *software* roles", what="waiting")
+    await h.command("practice queue backend", user="U2")
+    await _response(h, "Matched with <@U1>", what="matched")
+    match = await fake.wait_for(
+        lambda: [
+            c.params
+            for c in fake.called("chat.postMessage")
+            if "<@U1>" in c.params["text"] and "<@U2>" in c.params["text"]
+        ],
+        what="the match message",
+    )
+    assert match[0]["channel"] == "C1" and "thread_ts" not in match[0]
+    await h.command("practice leave")
+    await _response(h, "weren't in the queue", what="matched entries are gone")
+
+    # Nobody turns up for the next one: told politely in a DM, with a way back in.
+    await h.command("practice queue data", user="U3")
+    await _response(h, "practice queue for *data* roles", what="U3 waiting")
+    h.interview.start_background(
+        reminder_interval_s=0.05, expiry_interval_s=0.05, clock=lambda: time.time() + 3600
+    )
+    expired = await fake.wait_for(
+        lambda: [
+            c.params
+            for c in fake.called("chat.postMessage")
+            if "Nobody else was looking" in c.params["text"]
+        ],
+        what="expiry message",
+    )
+    assert expired[0]["channel"] == "DU3" and "/interview practice queue" in expired[0]["text"]
+
+
+async def test_schedule_reminder_survives_a_restart(
+    engine: InterviewEngine, tmp_path: Path
+) -> None:
+    fake = await FakeSlack().start()
+    fake.users["U1"] = {"tz": "Europe/Berlin"}
+    async with harness_for(engine, tmp_path, fake=fake) as first:
+        await first.command("practice schedule in 2h -- system design")
+        confirmed = await _response(first, "Reminder set for", what="confirmation")
+        assert "Europe/Berlin" in confirmed["text"]
+        upload = await fake.wait_calls("files.completeUploadExternal", 1)
+        assert upload[0].params["channel_id"] == "DU1"
+        ics = b"".join(fake.uploads.values())
+        assert b"BEGIN:VCALENDAR" in ics and b"TZID=Europe/Berlin" in ics
+        await first.command("practice reminders")
+        await _response(first, "system design", what="listed")
+    assert len(await engine.store.reminders_for_user("slack:U1")) == 1
+
+    # A new process (same store); the reminder fell due while it was down.
+    fake2 = await FakeSlack().start()
+    async with harness_for(engine, tmp_path, fake=fake2) as second:
+        second.interview.start_background(
+            reminder_interval_s=0.05, expiry_interval_s=0.05, clock=lambda: time.time() + 3 * 3600
+        )
+        sent = await fake2.wait_for(
+            lambda: [
+                c.params
+                for c in fake2.called("chat.postMessage")
+                if "Time for your interview practice" in c.params["text"]
+            ],
+            what="the reminder",
+        )
+        assert sent[0]["channel"] == "DU1" and "system design" in sent[0]["text"]
+    assert await engine.store.reminders_for_user("slack:U1") == []
+    assert len([c for c in fake2.called("chat.postMessage") if "practice" in c.params["text"]]) == 1
+
+
+async def test_admin_settings_are_for_admins_and_enforced(
+    group: Harness, engine: InterviewEngine
+) -> None:
+    h, fake = group, group.fake
+    fake.users["UADMIN"] = {"is_admin": True}
+    await h.command("admin voice=off", user="U1")
+    await _response(h, "Only workspace admins and owners", what="non-admin refused")
+    assert await engine.store.get_scope_settings("slack:T1") is None
+
+    await h.command(
+        "admin channels=<#C7|practice> length=short voice=off leaderboard=on", user="UADMIN"
+    )
+    shown = await _response(h, "Channels the bot may use: <#C7>", what="settings shown")
+    assert "Default length: short" in shown["text"] and "not allowed" in shown["text"]
+
+    await h.command(f"start {JD_TEXT}")
+    await _response(h, "aren't run in this channel", what="channel refused")
+    assert not fake.called("chat.postMessage")
+    await h.command(f"start {JD_TEXT}", channel="C7")
+    update = (await fake.wait_calls("chat.update", 1))[0].params
+    record = await engine.store.active_session("slack:U1", f"slack:C7:{update['ts']}")
+    assert record is not None and record.plan.options.length == "short"
+
+    await h.command("start", channel="C7")  # the form, too, offers the workspace's length
+    form = (await fake.wait_calls("views.open", 1))[0].params["view"]
+    length = next(b for b in form["blocks"] if b["block_id"] == "length")
+    assert length["element"]["initial_option"]["value"] == "short"
+
+    value = buttons(update["blocks"])["iv:begin"]
+    await h.click("iv:begin", value, message_ts=update["ts"], channel="C7")
+    await fake.wait_for(lambda: _posts_in(fake, "C7", update["ts"]), what="first question in C7")
+    clip = clip_event(fake, "a.webm", b"\x1aE\xdf\xa3 voice", "audio/webm", update["ts"])
+    clip["event"]["channel"] = "C7"
+    await h.event(clip)
+    await fake.wait_for(lambda: _ephemeral(fake, "Voice answers are turned off"), what="no voice")
+    assert not fake.downloads, "a refused clip is not even downloaded"
+
+    await h.command("practice leaderboard", channel="C7")
+    await _response(h, "No practice sessions completed this week", what="leaderboard on")
+
+
+def test_manifest_escapes_mentions_and_asks_for_what_the_commands_need() -> None:
+    manifest = yaml.safe_load((ROOT / "slack" / "manifest.yml").read_text(encoding="utf-8"))
+    command = manifest["features"]["slash_commands"][0]
+    assert command["command"] == "/interview" and command["should_escape"] is True
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"users:read", "files:read", "files:write", "chat:write", "im:write"} <= scopes
+    for word in ("show", "share", "invite", "practice", "audio", "admin"):
+        assert word in command["usage_hint"] and f"/interview {word}" in USAGE

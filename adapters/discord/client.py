@@ -28,8 +28,9 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 EXTENSION = "cogs.interview"
-# Loaded after the interview cog: group practice (queue, reminders) and server settings.
-EXTRA_EXTENSIONS = ("cogs.admin", "cogs.practice")
+# Loaded after the interview cog: group practice (queue, reminders), server settings, and
+# voice (``/interview voice``, which hooks into the interview cog).
+EXTRA_EXTENSIONS = ("cogs.admin", "cogs.practice", "cogs.voice")
 
 
 def intents(*, message_content: bool = True) -> discord.Intents:

@@ -72,13 +72,14 @@ from bot.events import (
     UserRef,
 )
 from bot.intake import IntakeError
-from bot.ports import ACTIVE_STATES, SessionRecord, SpeechToText
+from bot.ports import ACTIVE_STATES, SessionRecord
 from bot.privacy import privacy_statement
 from bot.progress import resolve_focus
 from bot.retention import retention_task
 from bot.settings import Settings
 from bot.speech.audio import SUPPORTED
 from bot.speech.errors import AudioError, SpeechUnavailable
+from bot.speech.stt import WhisperSTT
 
 log = logging.getLogger(__name__)
 
@@ -109,9 +110,12 @@ USAGE = (
     "weakest areas\n"
     "• `/interview status`, `/interview end`, `/interview history`, `/interview show <id>`, "
     "`/interview share [id]`, `/interview unshare [id]`, `/interview forget`, "
-    "`/interview privacy`\n"
+    "`/interview privacy`, `/interview audio on|off` (keep recordings of spoken answers)\n"
+    "• With others (in a channel): `/interview invite @someone observer|interviewer`, "
+    "`uninvite @someone`, `leave`, `guests`, `swap`; `/interview practice` for the practice "
+    "queue, reminders and the leaderboard; `/interview admin` for workspace admins\n"
     "You can also send me the job description as a file in our DM. Answer each question by "
-    "replying in the interview's thread."
+    "replying in the interview's thread, in text or as a voice clip."
 )
 _SUBCOMMAND = re.compile(r"^\s*(\S+)\s*(.*)$", re.DOTALL)
 _OPTION = re.compile(r"^(length|coding|focus)[=:](\S+)\s*", re.IGNORECASE)
@@ -214,10 +218,10 @@ class SlackInterview:
         default_length: str = "standard",
         client: AsyncWebClient | None = None,
         settings: Settings | None = None,
-        stt: SpeechToText | None = None,
+        stt: WhisperSTT | None = None,
     ) -> None:
         self.engine = engine
-        self.listener = Listener(stt)  # spoken answers; the model loads on the first clip
+        self.listener = Listener(stt, settings)  # spoken answers; the model loads on first use
         self.settings = settings  # the /interview privacy text; None shows the defaults
         self.config = config
         self.default_length = default_length
@@ -616,10 +620,14 @@ class SlackInterview:
             options, text = split_options(rest)
             if not text.strip():
                 await ack()  # the trigger id expires 3 s after the command: open the modal now
-                await self.client.views_open(
-                    trigger_id=command["trigger_id"],
-                    view=start_modal(channel, self.engine.limits.intake.max_chars, options),
+                scope = await self.practice.scope_settings(team_id)
+                view = start_modal(
+                    channel,
+                    self.engine.limits.intake.max_chars,
+                    options,
+                    length=scope.default_length or self.default_length,
                 )
+                await self.client.views_open(trigger_id=command["trigger_id"], view=view)
                 return
             await ack(text="Reading the job description…", response_type="ephemeral")
             source = JobSource(text=plain_text(text), options=options, team_id=team_id)
@@ -726,6 +734,8 @@ class SlackInterview:
             await notify("\n".join(r.text for r in replies))
             return
         await self._send(conversation, replies, user)
+        if record is not None and command is Command.END:
+            await self.group.after_answer(record, conversation)
         await notify(f"Done — see {self._where(conversation)}.")
 
     # ------------------------------------------------------------------ the modal
@@ -826,6 +836,8 @@ class SlackInterview:
             if name == "cancel":
                 return
         await self._send(conversation, replies, user)
+        if before is not None and name in ("skip", "end"):
+            await self.group.after_answer(before, conversation)  # an answer was being followed up
 
     async def _close_summary(
         self,
@@ -996,14 +1008,12 @@ class SlackInterview:
             conversation,
             SlackMessage(
                 heard.echo(),
-                [*sections(heard.echo()), *context(f"Delivery: {heard.delivery.summary()}")],
+                [*sections(heard.echo()), *context(heard.delivery_line())],
                 ReplyKind.NOTICE,
             ),
         )
         question_index = record.cursor
-        event = IncomingEvent(
-            EventKind.AUDIO, user, conversation, text=heard.transcript.text, options=heard.options()
-        )
+        event = IncomingEvent.spoken(user, conversation, heard.text, heard.spoken.delivery)
         if not await self._answer(user, conversation, event, notify, record):
             return
         await keep_audio_if_opted_in(

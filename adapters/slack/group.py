@@ -196,9 +196,7 @@ class GroupPractice:
             await respond(text=str(exc), response_type="ephemeral")
             return
         people = await self.store.participants(record.id)
-        await respond(
-            text=guest_list(people, "{}").replace("slack:", "@"), response_type="ephemeral"
-        )
+        await respond(text=guest_list(people, "<@{}>"), response_type="ephemeral")
 
     async def swap_command(self, user: UserRef, respond: Respond) -> None:
         """The peer interviewer becomes the candidate of a fresh interview on the same job, in
@@ -283,7 +281,8 @@ class GroupPractice:
 
     async def after_answer(self, before: SessionRecord, conversation: ConversationRef) -> None:
         """Score buttons for a question the candidate just finished answering (the bot moved
-        on, or ended the interview), when anyone besides the candidate is in the session."""
+        on, or the candidate skipped the follow-up or ended the interview), when anyone besides
+        the candidate is in the session. An unanswered (skipped) question gets none."""
         if not await self.store.participants(before.id):
             return
         after = await self.store.load_session(before.id)
@@ -291,7 +290,8 @@ class GroupPractice:
             return
         index = before.cursor
         done = after.cursor > index or after.state not in ANSWERING
-        if not done or not 0 <= index < len(after.plan.questions):
+        answered = any(t.question_index == index and t.answer for t in after.turns)
+        if not done or not answered or not 0 <= index < len(after.plan.questions):
             return
         blocks = score_blocks(after, index)
         await self.interview._post_blocks(conversation, f"Score question {index + 1} (1-5)", blocks)

@@ -133,7 +133,7 @@ class Practice:
                 text = await leaderboard.leaderboard_text(
                     self.store, settings, "slack:", time.time(), mention="<@{}>"
                 )
-                await tell(text.replace("<@slack:", "<@").replace("server", "workspace"))
+                await tell(text.replace("server", "workspace"))
             else:
                 await tell(PRACTICE_USAGE)
         except CommunityError as exc:
@@ -178,16 +178,22 @@ class Practice:
         text = (
             f"<@{partner_id}> and <@{user.user_id}>: "
             + plain(queue.matched_text(role_type, False))
-            + " In Slack: one of you runs `/interview start` in this channel, then "
-            "`/interview invite @partner interviewer` in its thread."
+            + " In Slack: the candidate runs `/interview start` in this channel, then "
+            "`/interview invite @partner interviewer`."
         )
-        response = await self.interview.client.chat_postMessage(channel=channel, text=text)
-        ts = str(response.get("ts") or "")
-        await self.interview.client.chat_postMessage(
-            channel=channel,
-            thread_ts=ts or None,
-            text="Say hello here and agree who is interviewed first.",
-        )
+        try:
+            response = await self.interview.client.chat_postMessage(channel=channel, text=text)
+            await self.interview.client.chat_postMessage(
+                channel=channel,
+                thread_ts=str(response.get("ts") or "") or None,
+                text="Say hello here and agree who is interviewed first.",
+            )
+        except SlackApiError as exc:  # not a member of this channel: tell both in their DMs
+            log.info("cannot announce a match in %s: %s", channel, exc.response.get("error"))
+            for one, other in ((user.user_id, partner_id), (partner_id, user.user_id)):
+                await self._tell_dm(one, f"You were matched with <@{other}>! {text}")
+            await tell(f"Matched with <@{partner_id}>: I sent you both the details in a DM.")
+            return
         await tell(f"Matched with <@{partner_id}>: see the message in <#{channel}>.")
         partner_channel = partner.conversation_key.split(":")[1]
         if partner_channel != channel:

@@ -23,7 +23,7 @@ from typing import Any
 from bot.domain import Recap
 from bot.events import ConversationRef, Reply, ReplyKind
 from bot.ports import SessionRecord
-from bot.render import recap_text, score_text
+from bot.render import delivery_lines, recap_text, score_text
 
 Block = dict[str, Any]
 
@@ -284,6 +284,8 @@ def recap_blocks(recap: Recap, intro: str = "", usage: str = "") -> list[Block]:
             if item.rewrite:
                 lines.append(f"   Try: {item.rewrite}")
         blocks += sections("\n".join(lines), prefix="*To improve*\n")
+    if recap.delivery is not None:  # spoken answers: pace, fillers, pauses and advice
+        blocks += sections("\n".join(delivery_lines(recap.delivery)))
     notes = []
     if recap.skills_covered:
         notes.append("Job skills you drew on: " + ", ".join(recap.skills_covered))
@@ -456,6 +458,7 @@ def start_modal(
     channel_id: str,
     max_chars: int = SECTION_TEXT_LIMIT,
     options: Mapping[str, str] | None = None,
+    length: str = "standard",
 ) -> dict[str, Any]:
     """The job-description modal: a pasted text box (Slack caps it at 3000) and a file picker
     for anything longer, plus length and coding."""
@@ -506,7 +509,9 @@ def start_modal(
                     "type": "static_select",
                     "action_id": "value",
                     "options": lengths,
-                    "initial_option": lengths[1],
+                    "initial_option": next(
+                        (o for o in lengths if o["value"] == length), lengths[1]
+                    ),
                 },
             },
             {

@@ -17,9 +17,12 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from bot.domain import SkillKind
-from bot.ports import AudioClip, SessionRecord, SpeechToText, Transcript
+from bot.ports import AudioClip, SessionRecord
+from bot.settings import Settings
+from bot.speech.answers import SpokenAnswer, transcribe_answer
 from bot.speech.errors import SpeechUnavailable
-from bot.speech.metrics import DeliveryMetrics, delivery_metrics
+from bot.speech.metrics import DeliveryMetrics
+from bot.speech.stt import WhisperSTT
 
 log = logging.getLogger(__name__)
 
@@ -75,62 +78,68 @@ def vocabulary(record: SessionRecord) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class HeardAnswer:
-    transcript: Transcript
-    delivery: DeliveryMetrics
+    spoken: SpokenAnswer
+
+    @property
+    def text(self) -> str:
+        """What the engine gets: the transcript, or the command a spoken "next question" means."""
+        return self.spoken.text
 
     def echo(self) -> str:
         """What the candidate sees before the answer is graded: they can tell at once whether
         the bot understood them."""
-        text = self.transcript.text
+        text = self.spoken.transcript.text
         if len(text) > MAX_HEARD_CHARS:
             text = text[:MAX_HEARD_CHARS].rsplit(" ", 1)[0] + " …"
         return f"I heard: “{text}”"
 
-    def options(self) -> dict[str, str]:
-        """Delivery metrics for the engine, as strings (``IncomingEvent.options``)."""
-        d = self.delivery
-        return {
-            "input": "audio",
-            "delivery": d.summary(),
-            "words_per_minute": f"{d.words_per_minute:.1f}",
-            "fillers_per_minute": f"{d.fillers_per_minute:.2f}",
-            "long_pauses": str(d.long_pauses),
-            "speaking_s": f"{d.speaking_s:.2f}",
-            "audio_duration_s": f"{self.transcript.duration:.2f}",
-        }
+    def delivery_line(self) -> str:
+        delivery = self.spoken.delivery
+        if delivery is None:
+            return "Taken as a command, not an answer."
+        return "Delivery: " + DeliveryMetrics(**delivery.model_dump()).summary()
 
 
 class Listener:
     """The recogniser, built on first use: a bot that never gets a clip never loads a model,
     and a missing speech extra is a message to the candidate, not a failed start."""
 
-    def __init__(self, stt: SpeechToText | None = None) -> None:
+    def __init__(self, stt: WhisperSTT | None = None, settings: Settings | None = None) -> None:
         self._stt = stt
+        self._settings = settings
         self._lock = asyncio.Lock()
 
-    async def _recogniser(self) -> SpeechToText:
+    async def _recogniser(self) -> WhisperSTT:
         async with self._lock:
             if self._stt is None:
                 from bot.speech import build_stt
                 from bot.speech.config import SpeechConfig
 
-                # Reading the environment and checking model files touches the disk.
-                self._stt = await asyncio.to_thread(lambda: build_stt(SpeechConfig.from_env()))
+                settings = self._settings
+
+                def build() -> WhisperSTT:  # reads settings files and checks model files
+                    config = (
+                        SpeechConfig.from_settings(settings)
+                        if settings is not None
+                        else SpeechConfig.from_env()
+                    )
+                    return build_stt(config)
+
+                self._stt = await asyncio.to_thread(build)
             return self._stt
 
     async def hear(self, data: bytes, fmt: str, words: list[str]) -> HeardAnswer:
         """Raises ``AudioError`` (the recording: say what was wrong) or ``SpeechUnavailable``
-        (this installation: ask for a typed answer)."""
+        (this installation: ask for a typed answer). Decoding and recognition both run off the
+        event loop."""
         try:
             stt = await self._recogniser()
         except SpeechUnavailable:
             raise
         except Exception as exc:  # a broken optional dependency must not look like a bad clip
             raise SpeechUnavailable(f"speech recognition failed to load: {exc}") from exc
-        transcript = await stt.transcribe(AudioClip(data, 0, 1, format=fmt), words)
-        return HeardAnswer(transcript, delivery_metrics(transcript.words))
+        return HeardAnswer(await transcribe_answer(stt, AudioClip(data, 0, 1, format=fmt), words))
 
     def close(self) -> None:
-        closer = getattr(self._stt, "close", None)
-        if callable(closer):
-            closer()
+        if self._stt is not None:
+            self._stt.close()

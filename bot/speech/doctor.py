@@ -53,7 +53,7 @@ def _engine_status(engine: object) -> str:
         return f"edge ({engine.voice}): installed, online service (not probed)"
     if isinstance(engine, PiperTTS):
         if not _have("piper"):
-            return "piper: not installed"
+            return "piper: not installed (opt-in, GPL-3.0: the voice-offline extra)"
         if engine.model_path:
             found = Path(engine.model_path).expanduser().is_file()
             return f"piper ({engine.model_path}): {'ok' if found else 'voice file missing'}"

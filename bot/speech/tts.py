@@ -99,7 +99,10 @@ class PiperTTS:
                 try:
                     from piper import PiperVoice
                 except ImportError as exc:
-                    raise SpeechUnavailable("piper-tts is not installed") from exc
+                    raise SpeechUnavailable(
+                        "piper-tts is not installed (GPL-3.0, opt-in): "
+                        "pip install 'interview-bot[voice-offline]'"
+                    ) from exc
                 if not onnx.is_file():
                     raise SpeechUnavailable(f"piper voice {onnx} not found")
                 self._voice = PiperVoice.load(onnx)
