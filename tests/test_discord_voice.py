@@ -317,3 +317,28 @@ async def test_joined_bot_speaks_the_question_and_says_listening_is_unavailable(
     assert "Only the candidate" in await cog.leave(GUILD, user_id=5)
     assert "Left the voice channel" in await cog.leave(GUILD, user_id=CANDIDATE)
     assert channel.client.disconnected and GUILD not in cog.sessions
+
+
+async def test_interview_voice_command_is_registered_with_discord(
+    tmp_path: Any, backend_profile: Any, bank: Any
+) -> None:
+    """The real bot start-up (fake Discord API on loopback) syncs ``/interview voice`` with its
+    join/leave choice, added to the interview cog's group by the voice cog."""
+    from tests.fake_discord import FakeDiscord, Harness
+
+    server = FakeDiscord()
+    await server.start()
+    harness = Harness(server, tmp_path / "bot.sqlite3", backend_profile, bank)
+    try:
+        await harness.start()
+        synced = server.find("PUT", r"/applications/\d+/guilds/\d+/commands$")
+        interview = next(c for c in synced[0].json if c["name"] == "interview")
+        command = next(o for o in interview["options"] if o["name"] == "voice")
+        action = command["options"][0]
+        assert action["name"] == "action" and {c["value"] for c in action["choices"]} == {
+            "join",
+            "leave",
+        }
+    finally:
+        await harness.stop()
+        await server.stop()
