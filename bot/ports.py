@@ -300,7 +300,13 @@ class Store(Protocol):
     async def create_session(self, record: SessionRecord) -> None: ...
 
     async def save_progress(self, record: SessionRecord, new_turn: Turn | None = None) -> None:
-        """Persist state and (optionally) one new/updated turn in a single transaction."""
+        """Persist state and (optionally) one new/updated turn in a single transaction.
+
+        A no-op when the session no longer exists (``forget`` or retention deleted it while the
+        turn was being handled): the user asked for it to go, so it is not brought back. The same
+        holds for every write hanging off a session (share link, participant, peer score,
+        audio). A row a constraint refuses (a score outside 1-5, a duplicate reminder id) raises
+        ``bot.store.rows.StoreError``."""
         ...
 
     async def replace_plan(self, record: SessionRecord) -> None:
@@ -320,8 +326,11 @@ class Store(Protocol):
         ...
 
     async def forget_user(self, user_key: str) -> ForgetReport:
-        """Delete every session of the user with its turns and recap; SQLite also vacuums, so the
-        deleted text does not linger in free pages of the file."""
+        """Delete every session of the user with everything hanging off it (turns, recap, share
+        links, participants, peer scores, audio), and what the user left elsewhere (their
+        participations in and scores on others' sessions, share links, reminders, queue entries,
+        preferences), in one transaction; the report counts each kind exactly. SQLite also
+        vacuums, so the deleted text does not linger in free pages of the file."""
         ...
 
     async def purge_before(self, timestamp: float) -> int:

@@ -26,7 +26,9 @@ from bot.ports import (
     Store,
     StoredAudio,
 )
+from bot.store import postgres as pg_backend
 from bot.store import rows
+from bot.store import sqlite as sqlite_backend
 from bot.store.rows import StoreError
 from tests.pg_cluster import Backend
 from tests.test_store_backends import record, turn
@@ -602,3 +604,36 @@ async def test_two_stores_deliver_each_reminder_once(backend: Backend) -> None:
     finally:
         for s in stores:
             await s.close()
+
+
+async def test_a_version_1_database_is_upgraded_in_place_keeping_its_sessions(
+    backend: Backend,
+    bank: QuestionBank,
+    backend_profile: JobProfile,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A database written before issue 11 (schema 1) gains the new tables on open; nothing in it
+    is lost and the new methods work on its old sessions."""
+    module = sqlite_backend if backend.name == "sqlite" else pg_backend
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "MIGRATIONS", module.MIGRATIONS[:1])
+        patch.setattr(module, "SCHEMA_VERSION", 1)
+        old = backend.new_store()
+        await old.open()
+        rec = record(bank, backend_profile, "s1")
+        await old.create_session(rec)
+        await old.save_progress(rec, turn(0, "kept"))
+        await old.close()
+    assert "share_links" not in backend.tables()
+
+    store = backend.new_store()
+    await store.open()
+    try:
+        assert isinstance(store, sqlite_backend.SQLiteStore | pg_backend.PostgresStore)
+        assert await store.schema_version() == len(module.MIGRATIONS) == 2
+        loaded = await store.load_session("s1")
+        assert loaded is not None and [t.answer for t in loaded.turns] == ["kept"]
+        await store.save_audio(StoredAudio("s1", 0, "ogg", b"new", 1.0))
+        assert len(await store.audio_for_session("s1")) == 1
+    finally:
+        await store.close()
