@@ -2,8 +2,9 @@
 
 The worker itself is core code (``bot/workqueue/worker.py``); this adapter adds what a process
 needs around it: the HTTP server (``HTTP_PORT``: ``/healthz`` and ``/metrics``, where the
-sandbox and speech latencies of the work done here show up), SIGTERM as a clean stop, and exit
-codes (0 stopped, 2 cannot start: no Redis URL, Redis unreachable, the queue extra missing).
+sandbox and speech latencies of the work done here show up), signals as a clean stop, and exit
+codes (0 stopped by SIGTERM or Ctrl-C; 2 cannot start: no Redis URL, Redis unreachable, the
+queue extra missing).
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ async def run_worker_command(settings: Settings, say: Callable[[str], None]) -> 
         return 2
     task = asyncio.current_task()
     loop = asyncio.get_running_loop()
+    stops = (signal.SIGTERM, signal.SIGINT)  # a clean stop either way: jobs cancelled, exit 0
     if task is not None:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        for sig in stops:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, task.cancel)
     try:
         url = settings.redis_url
         checks = {"redis": lambda: redis_health(url)}
@@ -53,6 +56,7 @@ async def run_worker_command(settings: Settings, say: Callable[[str], None]) -> 
         say(f"! Could not listen on {settings.http_host}:{settings.http_port}: {exc}")
         return 2
     finally:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.remove_signal_handler(signal.SIGTERM)
+        for sig in stops:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
     return 0

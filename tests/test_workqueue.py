@@ -88,6 +88,12 @@ async def sandbox() -> AsyncIterator[CodeRunner]:
         close()
 
 
+def redis_sync_client(server: RedisServer) -> Any:
+    import redis as redis_sync
+
+    return redis_sync.Redis.from_url(server.url)
+
+
 def _count(name: str, **labels: str) -> float:
     return metrics().value(name, labels) or 0.0
 
@@ -312,3 +318,37 @@ async def test_worker_health_is_503_while_redis_is_unreachable(
             assert response.status == expected, body
             assert body["checks"]["redis"]["ok"] is (expected == 200)
             assert body["checks"]["store"]["ok"] is True  # a worker has no store to lose
+
+
+def test_worker_command_without_redis_url_says_how_to_configure_it(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "WORK_QUEUE")}
+    env["INTERVIEW_BOT_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        cli("worker"), cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert "REDIS_URL" in done.stderr
+
+
+def test_worker_command_stops_cleanly_on_ctrl_c(redis: RedisServer, tmp_path: Path) -> None:
+    env = {**os.environ, "REDIS_URL": redis.url, "INTERVIEW_BOT_DATA_DIR": str(tmp_path)}
+    env["INTERVIEW_BOT_SANDBOX_MODE"] = "nonsense"  # no sandbox: the worker still starts
+    proc = subprocess.Popen(
+        cli("worker"), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        client = redis_sync_client(redis)
+        for _ in range(300):  # 30 s at most for the heartbeat
+            if client.exists("interview-bot:work:health-check") or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert proc.poll() is None, proc.communicate()[0]
+        proc.send_signal(signal.SIGINT)
+        output = proc.communicate(timeout=20)[0].decode()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+    assert proc.returncode == 0, output
+    assert "sandbox unavailable" in output, "the worker says what it cannot do"
+    assert "Traceback" not in output

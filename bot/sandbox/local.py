@@ -163,7 +163,8 @@ class LocalRunner:
         self._leased_uids.clear()
 
     def __del__(self) -> None:
-        self.close()
+        if hasattr(self, "_leases"):  # __init__ may have raised (a bad INTERVIEW_BOT_SANDBOX_MODE)
+            self.close()
 
     @property
     def sandboxed(self) -> bool:
