@@ -637,3 +637,13 @@ async def test_a_version_1_database_is_upgraded_in_place_keeping_its_sessions(
         assert len(await store.audio_for_session("s1")) == 1
     finally:
         await store.close()
+
+
+async def test_a_duplicate_session_id_is_a_store_error_on_both_backends(
+    store: Store, bank: QuestionBank, backend_profile: JobProfile
+) -> None:
+    await store.create_session(record(bank, backend_profile, "s1"))
+    with pytest.raises(StoreError, match="refused"):
+        await store.create_session(record(bank, backend_profile, "s1", "t:other"))
+    loaded = await store.load_session("s1")
+    assert loaded is not None and loaded.user_key == "t:u"

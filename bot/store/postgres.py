@@ -353,7 +353,7 @@ class PostgresStore:
     async def create_session(self, record: SessionRecord) -> None:
         values = session_values(record)
         marks = ", ".join(f"%({k})s" for k in SESSION_COLUMNS)
-        async with self.pool.connection() as conn:
+        async with self._write() as conn:
             await conn.execute(
                 f"INSERT INTO sessions ({', '.join(SESSION_COLUMNS)}) VALUES ({marks})", values
             )
