@@ -12,7 +12,7 @@ COPY cogs ./cogs
 COPY data ./data
 COPY prompts ./prompts
 # Extras to bake in (pyproject.toml [project.optional-dependencies]); add voice for speech.
-ARG EXTRAS=postgres,discord,llm
+ARG EXTRAS=postgres,discord,slack,llm,queue
 RUN /opt/venv/bin/pip install ".[${EXTRAS}]"
 
 FROM python:${PYTHON_VERSION}-slim-bookworm
@@ -30,10 +30,10 @@ ENV PATH=/opt/venv/bin:$PATH \
 USER bot
 WORKDIR /home/bot
 VOLUME ["/home/bot/data"]
-# Opens the configured store (SQLite file or DATABASE_URL) and closes it; /healthz replaces this
-# once the HTTP mode serves it.
-HEALTHCHECK --interval=30s --timeout=25s --start-period=30s --retries=3 \
-  CMD ["python", "-c", "import bot.store; bot.store.healthcheck()"]
+# With HTTP_PORT set the process serves /healthz (the store and, for a worker, Redis): probe that.
+# Without it (e.g. `docker run … console`), open the configured store and close it.
+HEALTHCHECK --interval=30s --timeout=25s --start-period=60s --retries=3 \
+  CMD ["python", "-c", "import os, urllib.request, bot.store; p = os.environ.get('HTTP_PORT'); urllib.request.urlopen(f'http://127.0.0.1:{p}/healthz', timeout=5) if p else bot.store.healthcheck()"]
 ENTRYPOINT ["tini", "--", "interview-bot"]
 # `docker compose run --rm bot console` gives the terminal demo; the compose file runs discord.
 CMD ["discord"]
