@@ -453,6 +453,10 @@ def _doctor(args: argparse.Namespace, settings: Settings, out: Console) -> int:
 
     rows.extend(speech_rows(SpeechConfig.from_settings(settings)))
     rows.append(("Code sandbox", *asyncio.run(_sandbox_status())))
+    from bot.workqueue import http_status, queue_status
+
+    rows.append(("Work queue", *asyncio.run(queue_status(settings))))
+    rows.append(("HTTP server", *http_status(settings)))
     from bot.store import POSTGRES_SCHEMES, sqlite_path_from_url
 
     url = settings.database_url or ""

@@ -28,7 +28,12 @@ from bot.sandbox.round import CodingRound, exercise_question
 from bot.sandbox.selfcheck import SandboxUnavailable
 from bot.settings import Settings
 from bot.speech.errors import AudioError, AudioProblem, SpeechUnavailable
-from bot.workqueue import CodeQueueUnavailable, SpeechQueueUnavailable, code_runner_for
+from bot.workqueue import (
+    CodeQueueUnavailable,
+    SpeechQueueUnavailable,
+    code_runner_for,
+    queue_status,
+)
 from bot.workqueue.client import QueuedCodeRunner, QueuedSpeechToText, WorkQueue
 from bot.workqueue.worker import build_worker, default_code_runner
 from tests.conftest import ROOT, cli
@@ -182,6 +187,9 @@ async def test_no_worker_running_is_reported_without_waiting_out_the_timeout(
     assert "interview-bot worker" in str(raised.value)
     report = await QueuedCodeRunner(queue).check()
     assert report.notes and "no worker" in report.notes[0]
+    settings = Settings(work_queue="redis", redis_url=redis.url)
+    assert (await queue_status(settings))[0] == "NOT ready"  # what doctor shows
+    assert (await queue_status(Settings()))[0] == "inline"
     await queue.aclose()
 
 
@@ -276,6 +284,8 @@ def test_worker_command_serves_health_metrics_and_runs_jobs(
             raise AssertionError("the worker never picked up the job")
 
         assert asyncio.run(job()) == "42"
+        ready = Settings(work_queue="redis", redis_url=redis.url)
+        assert asyncio.run(queue_status(ready))[0] == "ready"  # doctor's row
         with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:
             text = response.read().decode()
         assert 'interview_bot_sandbox_seconds_count{status="ok"} 1.0' in text

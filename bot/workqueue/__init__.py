@@ -16,6 +16,8 @@ __all__ = [
     "SpeechQueueUnavailable",
     "WorkQueueUnavailable",
     "code_runner_for",
+    "http_status",
+    "queue_status",
     "queued",
     "speech_to_text_for",
 ]
@@ -46,3 +48,30 @@ def speech_to_text_for(settings: Settings) -> SpeechToText:
     from bot.speech import build_stt
 
     return build_stt()
+
+
+async def queue_status(settings: Settings) -> tuple[str, str]:
+    """(status, details) for ``interview-bot doctor``: where heavy work runs and whether a
+    worker would take it now."""
+    if not queued(settings):
+        return "inline", "sandbox runs and speech-to-text in this process (WORK_QUEUE=inline)"
+    try:
+        from bot.workqueue.client import QueuedCodeRunner, work_queue
+    except ImportError as exc:
+        return "not installed", f"WORK_QUEUE=redis needs the queue extra ({exc.name})"
+    queue = work_queue(settings.redis_url, settings.work_timeout_s)
+    try:
+        report = await QueuedCodeRunner(queue).check()
+    finally:
+        await queue.aclose()
+    if report.notes:
+        return "NOT ready", "; ".join(report.notes)
+    return "ready", f"{queue.where} · a worker is running · jobs wait at most {queue.timeout_s:g} s"
+
+
+def http_status(settings: Settings) -> tuple[str, str]:
+    """(status, details) for ``interview-bot doctor``."""
+    if settings.http_port is None:
+        return "off", "set HTTP_PORT to serve /healthz, /metrics and share pages"
+    where = f"http://{settings.http_host}:{settings.http_port}"
+    return "on", f"{where}/healthz · {where}/metrics · logs as {settings.log_format}"
