@@ -553,6 +553,12 @@ async def test_admin_settings_are_for_admins_and_enforced(
     await h.command("practice leaderboard", channel="C7")
     await _response(h, "No practice sessions completed this week", what="leaderboard on")
 
+    await h.command("audio on")
+    await _response(h, "Audio opt-in is on", what="opted in")
+    await h.command("privacy")
+    privacy = await _response(h, "What interview-bot stores about you", what="privacy")
+    assert "Your opt-in is *on*" in privacy["text"] and "**" not in privacy["text"]
+
 
 def test_manifest_escapes_mentions_and_asks_for_what_the_commands_need() -> None:
     manifest = yaml.safe_load((ROOT / "slack" / "manifest.yml").read_text(encoding="utf-8"))

@@ -43,6 +43,7 @@ from adapters.slack.render import (
     context,
     history_blocks,
     home_view,
+    markdown_to_mrkdwn,
     parse_action_value,
     parse_modal_metadata,
     render_replies,
@@ -57,7 +58,7 @@ from adapters.slack.voice import (
     vocabulary,
 )
 from adapters.web.server import chat_http_server, slack_routes
-from bot.community.prefs import keep_audio_if_opted_in, set_audio_opt_in
+from bot.community.prefs import audio_opt_in, keep_audio_if_opted_in, set_audio_opt_in
 from bot.community.scope import ScopeSettings
 from bot.domain import Recap
 from bot.engine import InterviewEngine
@@ -686,9 +687,18 @@ class SlackInterview:
                 response_type="ephemeral",
             )
         elif sub == "privacy":
-            await respond(
-                text=privacy_statement(self.settings or Settings()), response_type="ephemeral"
+            host = self.settings or Settings()
+            scope = await self.practice.scope_settings(team_id)
+            text = privacy_statement(
+                host,
+                audio_opt_in=await audio_opt_in(self.engine.store, user.key),
+                scope_retention_days=(
+                    scope.effective_retention_days(host)
+                    if scope.retention_days is not None
+                    else None
+                ),
             )
+            await respond(text=markdown_to_mrkdwn(text), response_type="ephemeral")
         elif sub == "forget":
             value = action_value(user.user_id, conversation_for(channel))
             await respond(
