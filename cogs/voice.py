@@ -85,6 +85,7 @@ class GuildVoice:
     vocabulary: tuple[str, ...] = ()
     listening: asyncio.Event = field(default_factory=asyncio.Event)
     listener: asyncio.Task[None] | None = None
+    submitting: asyncio.Task[None] | None = None
     speaking: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -362,7 +363,10 @@ class VoiceCog(commands.Cog, name="Voice"):
         turns = TurnConfig.from_speech(self.config)
         try:
             while session.guild_id in self.sessions:
-                await session.listening.wait()
+                while not session.listening.is_set():
+                    # The bot is speaking: keep draining, so what was said over the question
+                    # never counts as the answer (the stream yields at least every 0.15 s).
+                    await chunks.__anext__()
                 await self._one_answer(session, stt, chunks, turns)
         except StopAsyncIteration:
             await self._post(
@@ -425,9 +429,22 @@ class VoiceCog(commands.Cog, name="Voice"):
                 session.user, session.conversation, answer.text, answer.delivery
             )
         )
-        await self.interview.deliver_answer(event)
-        if session.guild_id in self.sessions and not session.speaking.locked():
-            session.listening.set()  # no question was spoken (a notice, an error): listen again
+        # Handled on its own task: the next question is spoken from the interview cog's hook,
+        # while this task keeps draining the candidate's audio.
+        session.submitting = asyncio.create_task(self._submit(session, event))
+
+    async def _submit(self, session: GuildVoice, event: IncomingEvent) -> None:
+        try:
+            await self.interview.deliver_answer(event)
+        except Exception:
+            log.exception("voice answer in %s failed", session.conversation.key)
+            await self._post(
+                session.conversation,
+                "🎙️ Sorry, I couldn't record that answer. Please say it again or type it here.",
+            )
+        finally:
+            if session.guild_id in self.sessions and not session.speaking.locked():
+                session.listening.set()  # nothing was spoken (a notice, an error): listen again
 
 
 async def setup(bot: commands.Bot) -> None:

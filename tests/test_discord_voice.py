@@ -15,6 +15,7 @@ import pytest
 from bot.community.scope import scope_key
 from bot.engine import InterviewEngine
 from bot.events import Command, ConversationRef, IncomingEvent, UserRef
+from bot.speech import audio
 from bot.speech.config import SpeechConfig
 from bot.speech.live import LiveAnswer
 from bot.speech.stt import WhisperSTT
@@ -342,3 +343,94 @@ async def test_interview_voice_command_is_registered_with_discord(
     finally:
         await harness.stop()
         await server.stop()
+
+
+class FakeInterviewCog:
+    """The interview cog's two hooks the voice cog uses, on the real engine."""
+
+    def __init__(self, engine: InterviewEngine) -> None:
+        self.engine = engine
+        self.reply_listeners: list[Any] = []
+        self.events: list[IncomingEvent] = []
+
+    async def deliver_answer(self, event: IncomingEvent) -> list[Any]:
+        self.events.append(event)
+        replies = await self.engine.handle(event)
+        for listener in self.reply_listeners:
+            await listener(replies, event.user, event.conversation)
+        return replies
+
+
+class SpeakingCandidate:
+    """A receiver whose candidate stays quiet until the bot listens, then answers once."""
+
+    client_class = object
+
+    def __init__(self, answer: bytes) -> None:
+        self.answer = answer
+        self.cog: Any = None
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        step = int(0.1 * audio.STT_RATE) * 2
+        quiet = b"\x00" * step
+        while not self.cog.sessions[GUILD].listening.is_set():
+            await asyncio.sleep(0.01)
+            yield quiet
+        for i in range(0, len(self.answer), step):
+            await asyncio.sleep(0)
+            yield self.answer[i : i + step]
+        while True:
+            await asyncio.sleep(0.01)
+            yield quiet
+
+    def listen(self, voice_client: Any, user_id: int) -> AsyncIterator[bytes]:
+        assert user_id == CANDIDATE
+        return self._chunks()
+
+    async def stop(self) -> None:
+        return None
+
+
+@needs_stt
+async def test_spoken_answer_reaches_the_engine_with_delivery(
+    engine: InterviewEngine, store: SQLiteStore
+) -> None:
+    """/interview voice end to end in the cog: question spoken, the candidate's audio heard with
+    partial transcripts in the thread, the transcript recorded as the answer with delivery
+    metrics, and the next question spoken."""
+    answer = audio.to_pcm(
+        espeak_clip("I owned the payments service in Python and cut the latency in half."),
+        audio.STT_RATE,
+        1,
+    )
+    receiver = SpeakingCandidate(answer)
+    room = FakeRoom()
+    interview = FakeInterviewCog(engine)
+    bot = SimpleNamespace(
+        engine=engine,
+        settings=None,
+        get_cog=lambda name: interview if name == "Interview" else None,
+        get_partial_messageable=lambda *a, **k: room,
+    )
+    config = SpeechConfig(tts_engine="espeak", stt_threads=2, min_answer_s=1.0)
+    voice_cog = cog_module.VoiceCog(bot, receiver=receiver, config=config)
+    receiver.cog = voice_cog
+    interview.reply_listeners.append(voice_cog.on_replies)
+    await started(engine)
+    channel = FakeChannel()
+    try:
+        assert await voice_cog.join(GUILD, USER, ROOM, channel) == "Joined your voice channel."
+        first_question = len(channel.client.frames)
+        async with asyncio.timeout(90):
+            while not interview.events or len(channel.client.frames) == first_question:  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+        record = await store.active_session(USER.key, ROOM.key)
+        assert record is not None and record.turns
+        turn = record.turns[0]
+        assert hits(turn.answer, ["payments", "Python", "latency"]) >= 2, turn.answer
+        assert turn.delivery is not None and turn.delivery.words >= 8
+        assert any(m.startswith("🎙️ (hearing…)") for m in room.sent), "partial transcript"
+        assert any(m.startswith("🎙️ I owned") or "payments" in m for m in room.sent)
+        assert len(channel.client.frames) > first_question, "the next question was spoken"
+    finally:
+        await voice_cog.cog_unload()

@@ -7,9 +7,12 @@ Model weights from registry packages are hash-checked before loading (``models.p
 
 from __future__ import annotations
 
+from bot.speech.answers import SpokenAnswer, speech_vocabulary, transcribe_answer
 from bot.speech.config import SpeechConfig, SpeechConfigError
 from bot.speech.errors import AudioError, AudioProblem, ModelIntegrityError, SpeechUnavailable
+from bot.speech.live import LiveAnswer
 from bot.speech.metrics import DeliveryMetrics, delivery_metrics
+from bot.speech.speaker import QuestionVoice, next_question_text
 from bot.speech.stt import WhisperSTT
 from bot.speech.tts import SpeechSynthesizer, build_tts
 from bot.speech.turns import EndOfAnswer, EndOfAnswerPolicy, EndReason, TurnConfig, decide
@@ -21,17 +24,23 @@ __all__ = [
     "EndOfAnswer",
     "EndOfAnswerPolicy",
     "EndReason",
+    "LiveAnswer",
     "ModelIntegrityError",
+    "QuestionVoice",
     "SpeechConfig",
     "SpeechConfigError",
     "SpeechSynthesizer",
     "SpeechUnavailable",
+    "SpokenAnswer",
     "TurnConfig",
     "WhisperSTT",
     "build_stt",
     "build_tts",
     "decide",
     "delivery_metrics",
+    "next_question_text",
+    "speech_vocabulary",
+    "transcribe_answer",
 ]
 
 
