@@ -339,6 +339,18 @@ class Store(Protocol):
         sent before it. Returns how many sessions went."""
         ...
 
+    async def purge_scope_before(self, conversation_prefix: str, timestamp: float) -> int:
+        """``purge_before`` for one server: only sessions (and sent reminders) whose conversation
+        key starts with ``conversation_prefix``, matched literally as in ``completed_counts``.
+        A server's shorter retention (``bot.community.scope``). An empty prefix is a
+        ``ValueError``: it would be every server's data. Returns how many sessions went."""
+        ...
+
+    async def purge_share_links_before(self, timestamp: float) -> int:
+        """Delete share links that expired or were revoked before ``timestamp``: dead links are
+        otherwise kept as long as their session. Returns how many went."""
+        ...
+
     # Share links -----------------------------------------------------------------------------
     async def create_share_link(self, link: ShareLink) -> None: ...
 
@@ -376,6 +388,10 @@ class Store(Protocol):
     async def get_scope_settings(self, scope: str) -> dict[str, Any] | None: ...
 
     async def put_scope_settings(self, scope: str, values: dict[str, Any], at: float) -> None: ...
+
+    async def scope_settings_all(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every (scope, settings) saved, by scope; a row that is not a JSON object is skipped."""
+        ...
 
     async def get_user_prefs(self, user_key: str) -> dict[str, Any]:
         """The user's preferences; ``{}`` when none were ever set."""

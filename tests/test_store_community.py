@@ -536,6 +536,88 @@ async def test_purge_before_cascades_to_everything_hanging_off_a_session(
     assert await store.sessions_participating("t:obs") == ["new"]
 
 
+async def test_purge_scope_before_deletes_only_that_servers_old_sessions(
+    backend: Backend, store: Store, bank: QuestionBank, backend_profile: JobProfile
+) -> None:
+    sessions = [
+        ("g1-old", "discord:g1:c1", 10.0),
+        ("g1-new", "discord:g1:c2", 200.0),
+        ("g10-old", "discord:g10:c1", 10.0),  # another guild whose id starts with g1
+        ("gX-old", "discord:gX:c1", 10.0),  # "_" must not be a wildcard
+        ("dm-old", "discord:dm:c1", 10.0),
+        ("slack-old", "slack:C1:1.2", 10.0),
+    ]
+    for sid, conv, at in sessions:
+        rec = record(bank, backend_profile, sid, conv=conv, at=at)
+        await store.create_session(rec)
+        await store.save_progress(rec, turn(0))
+        await store.create_share_link(link(f"l-{sid}", sid))
+        await store.add_participant(Participant(sid, "t:obs", "observer", at))
+        await store.save_peer_score(PeerScore(sid, 0, "t:obs", "observer", 3.0))
+        await store.save_audio(StoredAudio(sid, 0, "ogg", b"audio", at))
+    for rid, conv, sent in (("r-g1", "discord:g1:c1", 50.0), ("r-g10", "discord:g10:c1", 50.0)):
+        await store.add_reminder(
+            Reminder(rid, "t:u", conv, due_at=5.0, text="practice", created_at=1.0)
+        )
+        await store.mark_reminder_sent(rid, sent)
+
+    assert await store.purge_scope_before("discord:g_:", 100.0) == 0
+    assert await store.purge_scope_before("discord:g1:", 100.0) == 1
+    assert await store.purge_scope_before("discord:g1:", 100.0) == 0
+    kept = sorted(sid for sid, _, _ in sessions if sid != "g1-old")
+    assert sorted(r[0] for r in backend.query("SELECT id FROM sessions")) == kept
+    for table in CHILD_TABLES:
+        assert sorted(r[0] for r in backend.query(f"SELECT session_id FROM {table}")) == kept, table
+    assert [r[0] for r in backend.query("SELECT id FROM reminders")] == ["r-g10"]
+    with pytest.raises(ValueError):
+        await store.purge_scope_before("", 1e12)
+    assert count(backend, "sessions") == len(kept)
+    assert await store.purge_scope_before("slack:", 100.0) == 1
+    assert await store.load_session("slack-old") is None
+
+
+async def test_purge_share_links_before_drops_long_dead_links_only(
+    backend: Backend, store: Store, bank: QuestionBank, backend_profile: JobProfile
+) -> None:
+    await store.create_session(record(bank, backend_profile, "s1"))
+    await store.create_share_link(link("expired-long-ago", "s1", at=1.0))  # expires at 101
+    await store.create_share_link(link("expired-recently", "s1", at=150.0))  # expires at 250
+    await store.create_share_link(link("live", "s1", at=400.0))
+    await store.create_share_link(link("revoked-long-ago", "s1", at=190.0))
+    await store.create_share_link(link("revoked-recently", "s1", at=190.0))
+    await store.revoke_share_links("t:u", link_id="revoked-long-ago", at=195.0)
+    await store.revoke_share_links("t:u", link_id="revoked-recently", at=205.0)
+
+    assert await store.purge_share_links_before(200.0) == 2
+    assert await store.purge_share_links_before(200.0) == 0
+    assert sorted(r[0] for r in backend.query("SELECT id FROM share_links")) == [
+        "expired-recently",
+        "live",
+        "revoked-recently",
+    ]
+    assert await store.load_session("s1") is not None, "the session stays"
+
+
+async def test_scope_settings_all_lists_every_saved_scope(
+    backend: Backend, store: Store, mark: str
+) -> None:
+    assert await store.scope_settings_all() == []
+    await store.put_scope_settings("slack:T1", {"retention_days": 7}, at=1.0)
+    await store.put_scope_settings("discord:g1", {"leaderboard": True}, at=1.0)
+    await store.put_scope_settings("discord:g1", {"retention_days": 30}, at=2.0)
+    if backend.name == "sqlite":  # PostgreSQL's CHECK refuses a non-object outright
+        # A row that is JSON but not an object (edited by hand) is skipped, not fatal.
+        await store.put_scope_settings("discord:bad", {}, at=1.0)
+        backend.query(
+            f"UPDATE scope_settings SET settings_json = {mark} WHERE scope = {mark}",
+            ("[1, 2]", "discord:bad"),
+        )
+    assert await store.scope_settings_all() == [
+        ("discord:g1", {"retention_days": 30}),
+        ("slack:T1", {"retention_days": 7}),
+    ]
+
+
 # --- several processes on one database --------------------------------------------------------
 
 

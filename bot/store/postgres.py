@@ -68,6 +68,8 @@ from bot.store.rows import (
     queue_entry_from_row,
     record_from_row,
     reminder_from_row,
+    scope_prefix,
+    scope_settings_rows,
     session_values,
     share_link_from_row,
     values_in,
@@ -498,6 +500,31 @@ class PostgresStore:
             )
             return sessions.rowcount
 
+    async def purge_scope_before(self, conversation_prefix: str, timestamp: float) -> int:
+        params = {"p": scope_prefix(conversation_prefix), "t": timestamp}
+        scoped = "starts_with(conversation_key, %(p)s)"
+        async with self.pool.connection() as conn, conn.transaction():
+            # Share links, participants, peer scores and audio go with the cascade.
+            await conn.execute(
+                "DELETE FROM turns WHERE session_id IN"
+                f" (SELECT id FROM sessions WHERE {scoped} AND updated_at < %(t)s)",
+                params,
+            )
+            sessions = await conn.execute(
+                f"DELETE FROM sessions WHERE {scoped} AND updated_at < %(t)s", params
+            )
+            sent = "sent_at IS NOT NULL AND sent_at < %(t)s"
+            await conn.execute(f"DELETE FROM reminders WHERE {scoped} AND {sent}", params)
+            return sessions.rowcount
+
+    async def purge_share_links_before(self, timestamp: float) -> int:
+        async with self.pool.connection() as conn, conn.transaction():
+            links = await conn.execute(
+                "DELETE FROM share_links WHERE expires_at < %(t)s OR revoked_at < %(t)s",
+                {"t": timestamp},
+            )
+            return links.rowcount
+
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         async with self.pool.connection() as conn:
             cursor = await conn.execute(sql, params)
@@ -620,6 +647,13 @@ class PostgresStore:
             "SELECT settings_json::text FROM scope_settings WHERE scope = %s", (scope,)
         )
         return json_object(rows[0][0], f"settings of {scope}") if rows else None
+
+    async def scope_settings_all(self) -> list[tuple[str, dict[str, Any]]]:
+        return scope_settings_rows(
+            await self._fetchall(
+                "SELECT scope, settings_json::text FROM scope_settings ORDER BY scope"
+            )
+        )
 
     async def put_scope_settings(self, scope: str, values: dict[str, Any], at: float) -> None:
         text = json_text(values)

@@ -7,6 +7,7 @@ backends differ only in placeholders, transactions and migrations.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -152,6 +153,29 @@ def like_prefix(prefix: str) -> str:
     """A LIKE pattern matching ``prefix`` literally at the start (use with ``ESCAPE '\\'``)."""
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"{escaped}%"
+
+
+def scope_prefix(prefix: str) -> str:
+    """``prefix`` for a per-server purge, refused when empty: an empty prefix would match every
+    server's sessions (and DMs), which is ``purge_before``'s job, never one server's setting."""
+    if not prefix:
+        raise ValueError("purge_scope_before needs a non-empty conversation prefix")
+    return prefix
+
+
+def scope_settings_rows(rows: Sequence[Sequence[Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """(scope, settings text) rows as dicts. A row that is not a JSON object is skipped with a log
+    line (``load_scope_settings`` falls back to the defaults for it too): one bad row must not
+    stop retention for every other server."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    for scope, text in rows:
+        try:
+            values = json_object(text, f"settings of {scope}")
+        except StoreError as exc:
+            logging.getLogger(__name__).warning("%s; skipped", exc)
+            continue
+        out.append((str(scope), values or {}))
+    return out
 
 
 def values_in(item: object, columns: Sequence[str]) -> tuple[Any, ...]:

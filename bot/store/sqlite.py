@@ -52,6 +52,8 @@ from bot.store.rows import (
     queue_entry_from_row,
     record_from_row,
     reminder_from_row,
+    scope_prefix,
+    scope_settings_rows,
     session_values,
     share_link_from_row,
     values_in,
@@ -411,6 +413,45 @@ class SQLiteStore:
                 await self._scrub()
         return sessions.rowcount
 
+    async def purge_scope_before(self, conversation_prefix: str, timestamp: float) -> int:
+        pattern = like_prefix(scope_prefix(conversation_prefix))
+        scoped = "conversation_key LIKE ? ESCAPE '\\'"
+        async with self._write_lock:
+            try:
+                # Share links, participants, peer scores and audio go with the cascade.
+                await self.db.execute(
+                    "DELETE FROM turns WHERE session_id IN"
+                    f" (SELECT id FROM sessions WHERE {scoped} AND updated_at < ?)",
+                    (pattern, timestamp),
+                )
+                sessions = await self.db.execute(
+                    f"DELETE FROM sessions WHERE {scoped} AND updated_at < ?", (pattern, timestamp)
+                )
+                reminders = await self.db.execute(
+                    f"DELETE FROM reminders WHERE {scoped} AND sent_at IS NOT NULL AND sent_at < ?",
+                    (pattern, timestamp),
+                )
+                await self.db.commit()
+            except BaseException:
+                await self.db.rollback()
+                raise
+            if sessions.rowcount or reminders.rowcount:
+                await self._scrub()
+        return sessions.rowcount
+
+    async def purge_share_links_before(self, timestamp: float) -> int:
+        async with self._write_lock:
+            try:
+                links = await self.db.execute(
+                    "DELETE FROM share_links WHERE expires_at < ? OR revoked_at < ?",
+                    (timestamp, timestamp),
+                )
+                await self.db.commit()
+            except BaseException:
+                await self.db.rollback()
+                raise
+        return links.rowcount
+
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         async with self.db.execute(sql, params) as cursor:
             return [tuple(r) for r in await cursor.fetchall()]
@@ -506,6 +547,11 @@ class SQLiteStore:
             "SELECT settings_json FROM scope_settings WHERE scope = ?", (scope,)
         )
         return json_object(rows[0][0], f"settings of {scope}") if rows else None
+
+    async def scope_settings_all(self) -> list[tuple[str, dict[str, Any]]]:
+        return scope_settings_rows(
+            await self._fetchall("SELECT scope, settings_json FROM scope_settings ORDER BY scope")
+        )
 
     async def put_scope_settings(self, scope: str, values: dict[str, Any], at: float) -> None:
         async with self._transaction() as db:
