@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from rich.console import Console
@@ -22,6 +24,7 @@ from bot.analysis import analyse
 from bot.app import build_engine, configure_logging
 from bot.events import Command, IncomingEvent, ReplyKind, UserRef
 from bot.intake import IntakeError, IntakeLimits, from_path
+from bot.ports import Store
 from bot.progress import resolve_focus
 from bot.render import profile_summary, score_text
 from bot.report import profile_json
@@ -265,6 +268,19 @@ async def _history(args: argparse.Namespace, settings: Settings, out: Console) -
     return 0
 
 
+@contextlib.asynccontextmanager
+async def _store_only(settings: Settings) -> AsyncIterator[Store]:
+    """Just the store, for commands that only read or write records (show, share, export): no
+    taxonomy load or sandbox self-check, which ``build_engine`` does and these never need."""
+    from bot.store import open_store
+
+    store = await open_store(settings)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
 async def _show(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
     """A session is shown only to its candidate and invited observers (bot.access); anyone else
     gets the same answer as for an id that does not exist, so an id cannot be probed for."""
@@ -272,9 +288,9 @@ async def _show(args: argparse.Namespace, settings: Settings, out: Console, err:
     from bot.progress import session_markdown
 
     user = console_user(args.user)
-    async with build_engine(settings) as engine:
+    async with _store_only(settings) as store:
         try:
-            record = await viewable_session(engine.store, args.session_id, user.key)
+            record = await viewable_session(store, args.session_id, user.key)
         except AccessDenied as exc:
             err.print(f"! {exc}", markup=False)
             return 1
@@ -295,15 +311,15 @@ async def _share(args: argparse.Namespace, settings: Settings, out: Console, err
     from bot.share import create_share, revoke_shares
 
     user = console_user(args.user)
-    async with build_engine(settings) as engine:
+    async with _store_only(settings) as store:
         try:
             if args.revoke:
                 revoked = await revoke_shares(
-                    engine.store, user.key, session_id=args.session_id, now=time.time()
+                    store, user.key, session_id=args.session_id, now=time.time()
                 )
             else:
                 made = await create_share(
-                    engine.store, settings, args.session_id, user.key, now=time.time()
+                    store, settings, args.session_id, user.key, now=time.time()
                 )
         except AccessDenied as exc:
             if args.json:
@@ -353,9 +369,9 @@ async def _export(args: argparse.Namespace, settings: Settings, out: Console, er
 
     fmt = args.format or ("pdf" if args.output.suffix.lower() == ".pdf" else "md")
     user = console_user(args.user)
-    async with build_engine(settings) as engine:
+    async with _store_only(settings) as store:
         try:
-            exported = await export_session(engine.store, args.session_id, user.key, fmt)
+            exported = await export_session(store, args.session_id, user.key, fmt)
         except AccessDenied as exc:
             err.print(f"! {exc}", markup=False)
             return 1

@@ -2,8 +2,9 @@
 else (no admin override); sharing and revoking are the candidate's alone; and every refusal to a
 stranger reads exactly like the answer for an id that does not exist, so ids cannot be probed.
 
-Every cross-user attempt is made twice: through the core functions over a real SQLite store, and
-through the real command line (``interview-bot show/export/share``) on a real database.
+Every cross-user attempt is made twice: through the core functions over real SQLite and
+PostgreSQL stores, and through the real command line (``interview-bot show/export/share``) on
+a real database.
 """
 
 from __future__ import annotations
@@ -20,20 +21,23 @@ import pytest
 from bot.access import AccessDenied, can_view, own_session, viewable_session
 from bot.export import export_session
 from bot.planning.bank import QuestionBank
+from bot.ports import Store
 from bot.settings import Settings
 from bot.share import create_share, resolve_share, revoke_shares
 from bot.store.sqlite import SQLiteStore
 from tests.conftest import ROOT, cli
+from tests.pg_cluster import Backend
 from tests.sharing import NOW, invite, save, shared_record
 
 ANN, BOB, OLGA, IVAN, MALLORY = "cli:ann", "cli:bob", "cli:olga", "cli:ivan", "cli:mallory"
 
 
 @pytest.fixture
-async def store(tmp_path: Path, bank: QuestionBank) -> AsyncIterator[SQLiteStore]:
+async def store(backend: Backend, bank: QuestionBank) -> AsyncIterator[Store]:
     """Ann has annsession01 and annsession02 (Olga observes the first, Ivan interviews it);
-    Bob has bobsession01 and a session whose id also starts with "anns" (a probe target)."""
-    store = SQLiteStore(tmp_path / "access.sqlite3")
+    Bob has bobsession01 and a session whose id also starts with "anns" (a probe target).
+    On SQLite and on PostgreSQL (tests/pg_cluster.py; skipped where no server can start)."""
+    store = backend.new_store()
     await store.open()
     for sid, user in (
         ("annsession01", ANN),
@@ -61,7 +65,7 @@ def settings(tmp_path: Path) -> Settings:
 
 
 async def test_candidate_and_invited_participants_can_view_nobody_else(
-    store: SQLiteStore,
+    store: Store,
 ) -> None:
     record = await store.load_session("annsession01")
     assert record is not None
@@ -81,7 +85,7 @@ async def test_candidate_and_invited_participants_can_view_nobody_else(
 
 @pytest.mark.parametrize("intruder", [BOB, MALLORY, OLGA])
 async def test_someone_elses_session_reads_exactly_like_a_missing_one(
-    store: SQLiteStore, intruder: str
+    store: Store, intruder: str
 ) -> None:
     """Same words for "exists but not yours" and "never existed", for show/export alike."""
     target = "annsession02"  # Olga was invited to annsession01 only
@@ -94,7 +98,7 @@ async def test_someone_elses_session_reads_exactly_like_a_missing_one(
     assert "SECRET" not in stolen and "Backend" not in stolen
 
 
-async def test_prefixes_match_only_sessions_the_user_may_view(store: SQLiteStore) -> None:
+async def test_prefixes_match_only_sessions_the_user_may_view(store: Store) -> None:
     # Ann: "annsession0" is ambiguous among her own two; Bob's "annsXbob0001" never counts.
     ambiguous = await refusal(viewable_session(store, "annsession0", ANN))
     assert "annsession01" in ambiguous and "annsession02" in ambiguous
@@ -113,7 +117,7 @@ async def test_prefixes_match_only_sessions_the_user_may_view(store: SQLiteStore
     assert await refusal(viewable_session(store, "<b>x</b>", ANN)) == "No such session: ?b?x??b?"
 
 
-async def test_only_the_candidate_shares_or_revokes(tmp_path: Path, store: SQLiteStore) -> None:
+async def test_only_the_candidate_shares_or_revokes(tmp_path: Path, store: Store) -> None:
     config = settings(tmp_path)
     made = await create_share(store, config, "annsession01", ANN, now=NOW)
     for user in (OLGA, IVAN):  # invited, so they know it exists: told why
@@ -133,7 +137,7 @@ async def test_only_the_candidate_shares_or_revokes(tmp_path: Path, store: SQLit
     assert (await resolve_share(store, config, made.token, now=NOW)).id == "annsession01"
 
 
-async def test_a_link_opens_only_its_own_session(tmp_path: Path, store: SQLiteStore) -> None:
+async def test_a_link_opens_only_its_own_session(tmp_path: Path, store: Store) -> None:
     """Even a genuine token cannot be pointed at another session: the session id is not in the
     token, only the link's random id, and the link row names the session and its owner."""
     config = settings(tmp_path)
