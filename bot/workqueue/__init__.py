@@ -40,7 +40,12 @@ def code_runner_for(settings: Settings) -> CodeRunner:
 
 
 def speech_to_text_for(settings: Settings) -> SpeechToText:
-    """Recognition on a worker through Redis (``WORK_QUEUE=redis``), else faster-whisper here."""
+    """Recognition on a worker through Redis (``WORK_QUEUE=redis``), else faster-whisper here.
+
+    Not wired into the voice adapters yet: they build ``WhisperSTT`` themselves and
+    ``bot.speech.answers.transcribe_answer`` calls its ``decode`` before ``transcribe``. To use
+    the queue there, build the recogniser with this function and let ``transcribe_answer`` take
+    any ``SpeechToText`` (a queued clip is decoded, within the same limits, on the worker)."""
     if queued(settings):
         from bot.workqueue.client import QueuedSpeechToText, work_queue
 
