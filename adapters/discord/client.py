@@ -127,7 +127,8 @@ class InterviewBot(commands.AutoShardedBot):
             await asyncio.sleep(self.identify_interval_s)
 
     async def setup_hook(self) -> None:
-        if self.settings and self.settings.retention_days and self._retention is None:
+        # Even with retention_days 0: servers' own periods and dead share links still expire.
+        if self.settings and self._retention is None:
             self._retention = asyncio.create_task(
                 retention_loop(self.engine.store, self.settings.retention_days)
             )

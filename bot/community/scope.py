@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -58,25 +59,81 @@ class ScopeSettings(BaseModel):
     def effective_retention_days(self, host: Settings) -> int:
         """What is in force for this scope: the stricter of the scope's and the host's (0 = the
         host keeps transcripts until they are forgotten)."""
-        if self.retention_days is None:
-            return host.retention_days
-        if host.retention_days == 0:
-            return self.retention_days
-        return min(self.retention_days, host.retention_days)
+        return stricter_retention(self.retention_days, host.retention_days)
+
+
+def stricter_retention(scope_days: int | None, host_days: int) -> int:
+    """The shorter of a server's and the host's period: a server may shorten retention, never
+    lengthen it past what the host's privacy statement promises. A row saved before the host
+    lowered its period is clamped here rather than trusted. ``host_days`` 0 = keep forever, so
+    then the server's own period is the only limit."""
+    if scope_days is None:
+        return host_days
+    if host_days == 0:
+        return scope_days
+    return min(scope_days, host_days)
 
 
 @runtime_checkable
 class ScopedPurge(Protocol):
-    """The store capability a per-scope retention needs: delete a scope's sessions idle since
-    before ``timestamp`` (``conversation_prefix`` as in ``Store.completed_counts``). Not part of
-    ``Store`` yet: until a backend offers it, adapters refuse the retention setting rather than
-    show a promise nothing keeps (``retention_enforceable``)."""
+    """The store capability a per-scope retention needs (``Store.purge_scope_before``). Both
+    backends have it; a store that lacks it (a test double, a third-party backend) makes the
+    adapters refuse the setting rather than show a promise nothing keeps."""
 
     async def purge_scope_before(self, conversation_prefix: str, timestamp: float) -> int: ...
 
 
 def retention_enforceable(store: object) -> bool:
     return isinstance(store, ScopedPurge)
+
+
+def conversation_prefix(scope: str) -> str | None:
+    """The conversation-key prefix of a scope's sessions, for ``Store.purge_scope_before``; None
+    when the scope has no sessions of its own.
+
+    Discord keys are ``discord:<guild id>:<room id>``, so ``discord:<guild>`` covers
+    ``discord:<guild>:`` (the colon keeps guild 12 from matching guild 123). DMs are
+    ``discord:dm:<room>``: they belong to no server, so no server's setting reaches them and
+    they keep the host's retention. Slack keys are ``slack:<channel>:<thread>`` without the
+    workspace, and one install serves one workspace, so the Slack scope covers ``slack:``
+    (its DMs included: they happen inside that workspace)."""
+    platform, _, scope_id = scope.partition(":")
+    if not scope_id:
+        return None
+    if platform == "discord":
+        return None if scope_id == "dm" else f"discord:{scope_id}:"
+    if platform == "slack":
+        return "slack:"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeRetention:
+    """A scope whose own period is shorter than the host's: what the retention task purges."""
+
+    scope: str
+    conversation_prefix: str
+    days: int
+
+
+async def retention_overrides(store: Store, host_days: int) -> list[ScopeRetention]:
+    """Scopes whose stricter retention needs a purge of their own (the host-wide purge already
+    covers a period equal to the host's). Invalid rows count as no setting, as in
+    ``load_scope_settings``."""
+    overrides: list[ScopeRetention] = []
+    for scope, raw in await store.scope_settings_all():
+        try:
+            days = ScopeSettings.model_validate(raw).retention_days
+        except ValidationError as exc:
+            log.warning("settings for %s are invalid (%s); host retention applies", scope, exc)
+            continue
+        prefix = conversation_prefix(scope)
+        if days is None or prefix is None:
+            continue
+        effective = stricter_retention(days, host_days)
+        if host_days == 0 or effective < host_days:
+            overrides.append(ScopeRetention(scope, prefix, effective))
+    return overrides
 
 
 RETENTION_UNAVAILABLE = (
