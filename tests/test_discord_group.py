@@ -316,8 +316,6 @@ async def test_admin_settings_are_enforced_and_need_manage_server(
     store = await store_of(harness)
     assert await store.get_scope_settings(f"discord:{GUILD_ID}") is None
 
-    harness.interact(command("interview-admin", "set", {"retention": "30"}))
-    await said(fake, "per-server retention period isn't available on this bot yet")
     harness.interact(command("interview-admin", "set", {"channels": "#general"}))
     await said(fake, "Nothing was changed")  # bad values are refused with the reason
     harness.interact(
@@ -514,6 +512,24 @@ async def test_every_cross_user_attempt_is_refused(harness: Harness, fake: FakeD
     # Admin settings: a member without Manage Server cannot even read them.
     harness.interact(command("interview-admin", "show", user_id=STRANGER_ID, admin=False))
     await said(fake, "Only people who can manage this server")
+
+
+async def test_admin_sets_a_shorter_retention_and_privacy_says_it(
+    harness: Harness, fake: FakeDiscord
+) -> None:
+    harness.interact(command("interview-admin", "set", {"retention": "120"}))
+    refused = (await said(fake, "not 120"))[-1]
+    assert "1–90" in refused.content and "Nothing was changed" in refused.content
+    store = await store_of(harness)
+    assert await store.get_scope_settings(f"discord:{GUILD_ID}") is None
+
+    harness.interact(command("interview-admin", "set", {"retention": "7"}))
+    saved = (await said(fake, "Saved."))[-1]
+    assert "Transcript retention: 7 day(s)" in saved.content and private(saved)
+    assert (await store.get_scope_settings(f"discord:{GUILD_ID}"))["retention_days"] == 7
+    harness.interact(command("interview", "privacy"))
+    statement = (await said(fake, "What interview-bot stores about you"))[-1]
+    assert "deleted automatically 7 day(s)" in statement.content
 
 
 async def test_privacy_audio_opt_in_and_forget_in_discord(

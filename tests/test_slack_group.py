@@ -513,6 +513,23 @@ async def test_schedule_reminder_survives_a_restart(
     assert len([c for c in fake2.called("chat.postMessage") if "practice" in c.params["text"]]) == 1
 
 
+async def test_admin_sets_a_shorter_retention_and_privacy_says_it(
+    group: Harness, engine: InterviewEngine
+) -> None:
+    h, fake = group, group.fake
+    fake.users["UADMIN"] = {"is_admin": True}
+    await h.command("admin retention=120", user="UADMIN")
+    refused = await _response(h, "not 120", what="a longer period than the host's refused")
+    assert "1–90" in refused["text"] and "Nothing was changed" in refused["text"]
+    assert await engine.store.get_scope_settings("slack:T1") is None
+
+    await h.command("admin retention=7", user="UADMIN")
+    await _response(h, "Transcript retention: 7 day(s)", what="saved and shown")
+    assert (await engine.store.get_scope_settings("slack:T1"))["retention_days"] == 7
+    await h.command("privacy")
+    await _response(h, "deleted automatically 7 day(s)", what="privacy names the server's period")
+
+
 async def test_admin_settings_are_for_admins_and_enforced(
     group: Harness, engine: InterviewEngine
 ) -> None:

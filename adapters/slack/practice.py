@@ -33,6 +33,7 @@ from bot.community.scope import (
     describe,
     load_scope_settings,
     parse_changes,
+    retention_enforceable,
     save_scope_settings,
     scope_key,
 )
@@ -295,7 +296,12 @@ class Practice:
         current = await load_scope_settings(self.store, scope)
         if args.strip():
             try:
-                changed = apply_changes(current, parse_changes(args), self.host)
+                changed = apply_changes(
+                    current,
+                    parse_changes(args),
+                    self.host,
+                    retention_supported=retention_enforceable(self.store),
+                )
             except CommunityError as exc:
                 await tell(str(exc))
                 return
