@@ -90,6 +90,9 @@ def _progress_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     export.add_argument("--format", choices=("md", "pdf"), help="default: from -o's extension")
     export.add_argument("-o", "--output", type=Path, required=True, help="file to write")
     export.add_argument("--user", help="whose interview (default: login name)")
+    serve = sub.add_parser("serve", help="serve share links (and /healthz, /metrics) over HTTP")
+    serve.add_argument("--port", type=int, help="default $HTTP_PORT, else 8080; 0 = any free")
+    serve.add_argument("--host", help="default $HTTP_HOST (127.0.0.1); 0.0.0.0 to expose it")
     forget = sub.add_parser("forget", help="delete all your interviews and answers")
     forget.add_argument("--user", help="whose data (default: login name)")
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -377,6 +380,40 @@ async def _export(args: argparse.Namespace, settings: Settings, out: Console, er
             return 1
     args.output.write_bytes(exported.data)
     out.print(f"Written to {args.output} ({fmt}, {len(exported.data)} bytes)", markup=False)
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    """The HTTP server alone, for installations without a Discord or Slack process to serve the
+    links ``share`` prints. Runs until interrupted; exit 2 when the port cannot be used."""
+    from adapters.web.server import http_server
+
+    port = args.port if args.port is not None else settings.http_port
+    port = 8080 if port is None else port
+    if not 0 <= port < 65536:
+        err.print(f"! --port {port} is not a TCP port (0-65535).", markup=False)
+        return 2
+    settings = settings.model_copy(
+        update={"http_port": port, "http_host": args.host or settings.http_host}
+    )
+
+    async def run() -> None:
+        async with _store_only(settings) as store, http_server(settings, store) as server:
+            assert server is not None  # http_port is set
+            out.print(
+                f"Serving share links on {server.url}/s/… (and /healthz, /metrics). Ctrl-C stops.",
+                markup=False,
+            )
+            sys.stdout.flush()
+            await asyncio.Event().wait()
+
+    try:
+        asyncio.run(run())
+    except OSError as exc:
+        err.print(f"! Cannot listen on {settings.http_host}:{port}: {exc.strerror}", markup=False)
+        return 2
+    except KeyboardInterrupt:
+        out.print("Stopped.", markup=False)
     return 0
 
 
@@ -668,6 +705,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_share(args, settings, out, err))
         if command == "export":
             return asyncio.run(_export(args, settings, out, err))
+        if command == "serve":
+            return _serve(args, settings, out, err)
         if command == "forget":
             return _forget(args, settings, out)
         if command == "privacy":

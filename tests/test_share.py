@@ -5,6 +5,7 @@ Everything runs over a real SQLite store and, for the route, a real aiohttp serv
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import re
@@ -350,3 +351,78 @@ def test_no_file_left_readable_by_others(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "share-secret").stat().st_mode) == 0o600
+
+
+# ------------------------------------------------------------------------------ command line
+def test_cli_share_then_serve_opens_the_page(tmp_path: Path, bank: QuestionBank) -> None:
+    """``interview-bot share`` prints a link; ``interview-bot serve`` serves it (no Discord or
+    Slack process needed); revoking through the CLI turns the page into the refusal."""
+    import json
+    import select
+    import signal
+    import subprocess
+    import urllib.error
+    import urllib.request
+
+    from tests.conftest import ROOT, cli
+
+    data = tmp_path / "data"
+
+    async def prepare() -> None:
+        store = SQLiteStore(data / "interview-bot.sqlite3")
+        await store.open()
+        await save(store, shared_record(bank, "annsession01", "console:ann"))
+        await store.close()
+
+    asyncio.run(prepare())
+    env = {
+        **os.environ,
+        "INTERVIEW_BOT_DATA_DIR": str(data),
+        "HTTP_PORT": "0",  # serve picks a free port; share then knows no address
+        "PYTHONUNBUFFERED": "1",
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            cli(*args), cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
+
+    made = run("share", "annsession01", "--user", "ann", "--json")
+    assert made.returncode == 0, made.stderr
+    link = json.loads(made.stdout)
+    assert link["served"] is False and link["url"].startswith("/s/")
+    server = subprocess.Popen(
+        cli("serve", "--port", "0"), cwd=ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None
+        ready, _, _ = select.select([server.stdout], [], [], 60)  # bounded wait for the banner
+        line = server.stdout.readline() if ready else ""
+        found = re.search(r"(http://127\.0\.0\.1:\d+)/s/", line)
+        assert found, line + (server.stderr.read() if server.poll() is not None else "")
+
+        def fetch(path: str) -> tuple[int, str]:
+            try:
+                with urllib.request.urlopen(found.group(1) + path, timeout=30) as response:
+                    return response.status, response.read().decode()
+            except urllib.error.HTTPError as refused:
+                return refused.code, refused.read().decode()
+
+        status, page = fetch(link["url"])
+        assert status == 200 and "Owns cross-team work end to end" in page
+        revoked = run("share", "annsession01", "--user", "ann", "--revoke")
+        assert revoked.returncode == 0 and "Revoked 1 link(s)" in revoked.stdout
+        status, page = fetch(link["url"])
+        assert status == 410 and "revoked" in page
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+        for stream in (server.stdout, server.stderr):
+            if stream is not None:
+                stream.close()
+    assert server.returncode == 0
