@@ -7,6 +7,7 @@ and where data lives are the ones actually in force, in every adapter.
 from __future__ import annotations
 
 from bot.ports import ForgetReport
+from bot.retention import SHARE_LINK_GRACE_DAYS
 from bot.settings import Settings
 from bot.store import describe_url
 
@@ -68,7 +69,8 @@ def privacy_statement(
             "",
             "**How long**",
             f"• {retention_text(days)} Scores, invitations, share links and stored audio go "
-            "with their interview; sent reminders go with the same retention.",
+            "with their interview; sent reminders go with the same retention. A share link "
+            f"that expired or was revoked is deleted {SHARE_LINK_GRACE_DAYS} days later.",
             "",
             "**Who can see it**",
             "• You, and only the people you invite into a session (they see that session, "
