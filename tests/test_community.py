@@ -559,11 +559,13 @@ async def test_audio_is_kept_only_after_opt_in_and_forget_counts_everything(
     assert await store.participants(session.id) == []
 
 
-async def test_per_scope_retention_is_refused_until_the_store_can_enforce_it(
+async def test_per_scope_retention_is_refused_only_where_the_store_cannot_enforce_it(
     store: SQLiteStore,
 ) -> None:
-    # Honest capability check: no backend offers purge_scope_before yet (see bot.community.scope).
-    assert scope.retention_enforceable(store) is hasattr(store, "purge_scope_before")
+    # Both backends purge one server's sessions; a store without purge_scope_before (a test
+    # double, a third-party backend) gets the refusal instead of a promise nothing keeps.
+    assert scope.retention_enforceable(store)
+    assert not scope.retention_enforceable(object())
     assert "Nothing was changed" in scope.RETENTION_UNAVAILABLE
     with pytest.raises(CommunityError, match="isn't available on this bot yet"):
         scope.apply_changes(scope.ScopeSettings(), {"retention": "30"}, Settings())
