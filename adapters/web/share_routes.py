@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 from aiohttp import web
@@ -34,6 +35,8 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "X-Robots-Tag": "noindex, nofollow",
 }
+# Rendered pages kept (about 25 KiB each): a mentor reloading a page should not redraw the chart.
+PAGE_CACHE_SIZE = 64
 STATUS = {"tampered": 403, "unknown": 403, "expired": 410, "revoked": 410}
 
 
@@ -49,6 +52,8 @@ def share_routes(
 ) -> Callable[[web.Application], None]:
     """An installer for ``build_app(routes=...)``: adds ``GET /s/{token}`` (HEAD too)."""
 
+    pages: OrderedDict[tuple[str, float, float], str] = OrderedDict()
+
     async def page(request: web.Request) -> web.Response:
         token = request.match_info["token"]
         try:
@@ -57,8 +62,18 @@ def share_routes(
             # The reason only: a token is a credential and never goes into the logs.
             log.info("share link refused: %s", refused.reason)
             return _html(refusal_page(refused.reason), STATUS[refused.reason])
-        # Drawing the chart is CPU work (matplotlib): keep it off the event loop.
-        text = await asyncio.to_thread(session_page, record, expires_at=link.expires_at)
+        # The link was checked above on every request (so revoking works at once); only the
+        # rendering is cached, per session version and link expiry.
+        key = (record.id, record.updated_at, link.expires_at)
+        text = pages.get(key)
+        if text is None:
+            # Drawing the chart is CPU work (matplotlib, ~0.2 s): keep it off the event loop.
+            text = await asyncio.to_thread(session_page, record, expires_at=link.expires_at)
+            pages[key] = text
+            while len(pages) > PAGE_CACHE_SIZE:
+                pages.popitem(last=False)
+        else:
+            pages.move_to_end(key)
         return _html(text, 200)
 
     def install(app: web.Application) -> None:
