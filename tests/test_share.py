@@ -331,8 +331,10 @@ async def test_route_refuses_with_403_or_410_and_reaches_nothing_else(
     key = await signing_key(settings)
     unknown = await http.get(f"/s/{sign(key, 'neverMadeLink123', int(time.time()) + 60)}")
     assert unknown.status == 403 and "does not open anything" in await unknown.text()
+    for _ in range(2):  # rendered, then served from the route's page cache
+        assert (await http.get(f"/s/{made.token}")).status == 200
     await revoke_shares(store, "cli:ann", session_id="annsession01", now=time.time())
-    revoked = await http.get(f"/s/{made.token}")
+    revoked = await http.get(f"/s/{made.token}")  # the cache never outlives a revocation
     assert revoked.status == 410 and "revoked" in await revoked.text()
     # Only /s/{token} exists: no listing, no other session, no path tricks.
     for path in ("/s/", "/s", "/", "/s/../bobsession01", f"/s/{made.token}/bobsession01"):
