@@ -3,6 +3,8 @@
 Contracts (documented in README and docs/JSON.md, kept stable):
   interview-bot console [--jd FILE | --sample NAME] [--answers FILE] [--json OUT] [--resume]
   interview-bot analyze FILE [--json]
+  interview-bot share SESSION [--user U] [--revoke] [--json]
+  interview-bot export SESSION [--format md|pdf] -o FILE
 Exit codes: 0 ok, 1 the interview could not start (bad input), 2 configuration or store error,
 130 interrupted (progress saved).
 """
