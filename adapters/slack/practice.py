@@ -310,7 +310,7 @@ class Practice:
         text = describe(current, self.host, channel_mention="<#{}>").replace("server", "workspace")
         await tell(
             text + "\nChange with e.g. `/interview admin channels=#interviews,#practice "
-            "length=short voice=off leaderboard=on` (`channels=all` for every "
+            "length=short voice=off leaderboard=on retention=30` (`channels=all` for every "
             "channel). Admins never see transcripts: only a candidate's share link shows one."
         )
 
