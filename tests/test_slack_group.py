@@ -446,8 +446,9 @@ async def test_practice_queue_matches_two_members(group: Harness) -> None:
     h, fake = group, group.fake
     await h.command("practice queue software")
     await _response(h, "practice queue for *software* roles", what="waiting")
-    await h.command("practice queue backend", user="U2")
-    await _response(h, "Matched with <@U1>", what="matched")
+    await h.command("practice queue backend voice", user="U2")
+    matched = await _response(h, "Matched with <@U1>", what="matched")
+    assert "can't open huddles" in matched["text"], "a voice wish is answered, not ignored"
     match = await fake.wait_for(
         lambda: [
             c.params

@@ -154,6 +154,12 @@ class Practice:
         if not settings.channel_allowed(channel):
             raise CommunityError(self.interview.channel_refusal(settings))
         words = [w for w in rest.split() if w.lower() != "voice"]
+        huddle = (
+            " (Slack apps can't open huddles: start one in the match thread if you both want "
+            "to talk.)"
+            if len(words) < len(rest.split())
+            else ""
+        )
         if words:
             role_type = queue.normalise_role_type(" ".join(words))
         else:
@@ -172,6 +178,7 @@ class Practice:
                 queue.waiting_text(result).replace(
                     "the leave command", "`/interview practice leave`"
                 )
+                + huddle
             )
             return
         partner = result.partner
@@ -195,7 +202,7 @@ class Practice:
                 await self._tell_dm(one, f"You were matched with <@{other}>! {text}")
             await tell(f"Matched with <@{partner_id}>: I sent you both the details in a DM.")
             return
-        await tell(f"Matched with <@{partner_id}>: see the message in <#{channel}>.")
+        await tell(f"Matched with <@{partner_id}>: see the message in <#{channel}>.{huddle}")
         partner_channel = partner.conversation_key.split(":")[1]
         if partner_channel != channel:
             await self._tell_dm(
