@@ -61,7 +61,7 @@ def zone(name: str) -> ZoneInfo:
         cleaned = "UTC"
     try:
         return ZoneInfo(cleaned)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
         raise CommunityError(
             f"“{name}” is not a time zone I know. Use an IANA name such as Europe/Berlin, "
             "America/New_York or UTC."

