@@ -64,7 +64,7 @@ async def test_healthz_is_ok_then_503_when_the_store_is_closed(
         degraded = json.loads(body)
         assert degraded["status"] == "degraded"
         assert degraded["checks"]["store"]["ok"] is False
-        assert "not open" in degraded["checks"]["store"]["detail"]
+        assert degraded["checks"]["store"]["detail"].startswith("StoreError")
 
 
 async def test_metrics_counts_a_real_engine_turn_and_open_sessions(

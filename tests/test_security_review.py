@@ -12,15 +12,20 @@ one test per problem found, each failing before its fix.
 
 from __future__ import annotations
 
+import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
 
+from adapters.web.server import HttpServer, build_app
 from bot.community.errors import CommunityError
 from bot.community.prefs import set_time_zone, time_zone, zone
 from bot.community.schedule import parse_when
+from bot.settings import Settings
 from bot.store.sqlite import SQLiteStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,3 +84,40 @@ async def test_overlong_time_zone_name_is_refused_and_nothing_saved(store: SQLit
     with pytest.raises(CommunityError):
         await set_time_zone(store, "slack:U1", "a" * 300, now=NOW)
     assert await time_zone(store, "slack:U1") == "UTC"
+
+
+# ------------------------------------------------------------------------------ /healthz
+class _BrokenStore:
+    """A store whose probe fails the way a real driver does: with the address in the text."""
+
+    async def load_session(self, session_id: str) -> None:
+        raise ConnectionError(
+            'connection to server at "10.20.30.40", port 5432 failed: password authentication '
+            'failed for user "interview_admin"'
+        )
+
+
+async def test_healthz_names_failing_checks_but_not_their_error_text(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def redis_check() -> tuple[bool, str]:
+        return False, "Redis at 10.9.8.7:6379/0 is unreachable (Connection refused)"
+
+    settings = Settings(data_dir=tmp_path, instance_name="sec", http_port=0)
+    app = build_app(settings, _BrokenStore(), checks={"redis": redis_check})  # type: ignore[arg-type]
+    caplog.set_level(logging.WARNING, logger="adapters.web.server")
+    async with (
+        HttpServer(app, "127.0.0.1", 0) as server,
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as client,
+        client.get(f"{server.url}/healthz") as response,
+    ):
+        body = await response.text()
+    assert response.status == 503
+    health = json.loads(body)
+    assert health["checks"]["store"]["ok"] is False
+    assert health["checks"]["redis"]["ok"] is False
+    for secret in ("10.20.30.40", "interview_admin", "10.9.8.7", "password"):
+        assert secret not in body
+    assert "ConnectionError" in health["checks"]["store"]["detail"]
+    # The operator still finds the full reason in the log.
+    assert "10.20.30.40" in caplog.text and "10.9.8.7" in caplog.text

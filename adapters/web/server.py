@@ -7,7 +7,9 @@ None]``) keep this module ignorant of Slack and of the share pages; each adapter
 
 ``/healthz`` answers 200 ``{"status": "ok"}`` when the store answers a cheap query within
 ``HEALTH_TIMEOUT_S``, else 503 ``{"status": "degraded"}`` naming the failing check, so an
-orchestrator stops routing to (or restarts) a process whose database is gone.
+orchestrator stops routing to (or restarts) a process whose database is gone. The error text of a
+failing check is logged, never sent: this port also serves share pages, so it is often public,
+and a driver's message names database hosts and users.
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ async def check_store(store: Store | None, timeout_s: float = HEALTH_TIMEOUT_S) 
     except TimeoutError:
         return False, f"no answer within {timeout_s:g} s"
     except Exception as exc:
-        return False, f"{type(exc).__name__}: {exc}"
+        log.warning("health check: the store failed: %s: %s", type(exc).__name__, exc)
+        return False, f"{type(exc).__name__} (details in this process's log)"
     return True, f"answered in {(time.perf_counter() - started) * 1000:.0f} ms"
 
 
@@ -75,6 +78,10 @@ async def healthz(request: web.Request) -> web.Response:
             passed, about = False, f"no answer within {HEALTH_TIMEOUT_S:g} s"
         except Exception as exc:
             passed, about = False, f"{type(exc).__name__}: {exc}"
+        if not passed:
+            # The reason can name hosts, users and ports: the log gets it, the response does not.
+            log.warning("health check %s failed: %s", name, about)
+            about = "failing (details in this process's log)"
         checks[name] = {"ok": passed, "detail": about}
         ok = ok and passed
     body = {
