@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -25,8 +26,10 @@ from adapters.web.server import HttpServer, build_app
 from bot.community.errors import CommunityError
 from bot.community.prefs import set_time_zone, time_zone, zone
 from bot.community.schedule import parse_when
+from bot.ports import RunLimits
 from bot.settings import Settings
 from bot.store.sqlite import SQLiteStore
+from bot.workqueue import codec
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = 1_780_000_000.0  # May 2026: a fixed clock, never the wall clock
@@ -121,3 +124,32 @@ async def test_healthz_names_failing_checks_but_not_their_error_text(
     assert "ConnectionError" in health["checks"]["store"]["detail"]
     # The operator still finds the full reason in the log.
     assert "10.20.30.40" in caplog.text and "10.9.8.7" in caplog.text
+
+
+# ------------------------------------------------------------------------------ work queue
+def test_limits_from_a_redis_job_are_clamped_to_ceilings() -> None:
+    hostile = {
+        "wall_seconds": 1e9,
+        "cpu_seconds": math.inf,
+        "memory_mb": 10**7,
+        "output_bytes": 10**12,
+        "file_bytes": 10**12,
+        "open_files": 10**6,
+        "processes": 10**5,
+    }
+    limits = codec.limits_from_json(hostile)
+    ceiling = codec.LIMIT_CEILINGS
+    for name, cap in ceiling.items():
+        assert getattr(limits, name) <= cap, name
+    # Ordinary limits (the judge's included) pass through unchanged.
+    judge = RunLimits(wall_seconds=6.0, cpu_seconds=6.0, memory_mb=512, output_bytes=16 << 20)
+    assert codec.limits_from_json(codec.limits_to_json(judge)) == judge
+    assert codec.limits_from_json(codec.limits_to_json(RunLimits())) == RunLimits()
+
+
+@pytest.mark.parametrize(
+    "bad", [{"memory_mb": "lots"}, {"wall_seconds": -1}, {"processes": 0}, {"cpu_seconds": None}]
+)
+def test_limits_of_the_wrong_type_or_sign_are_refused(bad: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        codec.limits_from_json(bad)

@@ -27,9 +27,35 @@ def limits_to_json(limits: RunLimits) -> dict[str, Any]:
     return dataclasses.asdict(limits)
 
 
+# The most a job read from Redis may ask of the sandbox. Whoever can write to Redis can queue
+# code (that is what the sandbox is for) but must not loosen its limits into a denial of service
+# of the worker's machine. Above everything the bot itself asks for (the judge: 16 MiB output).
+LIMIT_CEILINGS: dict[str, float] = {
+    "wall_seconds": 120.0,
+    "cpu_seconds": 120.0,
+    "memory_mb": 2048,
+    "output_bytes": 16 * 1024 * 1024,
+    "file_bytes": 64 * 1024 * 1024,
+    "open_files": 256,
+    "processes": 256,
+}
+
+
+def _limit(name: str, value: Any) -> Any:
+    """One limit from a job: a positive finite number, capped at its ceiling; else ValueError."""
+    if name == "processes" and value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValueError(f"job limit {name}={value!r} is not a positive number")
+    capped = min(value, LIMIT_CEILINGS[name])
+    return float(capped) if name.endswith("_seconds") else int(capped)
+
+
 def limits_from_json(data: dict[str, Any]) -> RunLimits:
+    """The job's limits, validated and capped at ``LIMIT_CEILINGS`` (``ValueError`` for a
+    wrong type or sign); unknown keys are ignored."""
     known = {f.name for f in dataclasses.fields(RunLimits)}
-    return RunLimits(**{k: v for k, v in data.items() if k in known})
+    return RunLimits(**{k: _limit(k, v) for k, v in data.items() if k in known})
 
 
 def result_to_json(result: RunResult) -> dict[str, Any]:
