@@ -7,7 +7,8 @@ one test per problem found, each failing before its fix.
 - an over-long time zone name is a clear refusal, not an ``OSError`` from the file system;
 - ``/healthz`` (served on the same public port as share pages) names failing checks but does not
   publish their error text (database hosts, users, Redis addresses): that goes to the log;
-- a job read from Redis cannot loosen the sandbox limits past fixed ceilings.
+- a job read from Redis cannot loosen the sandbox limits past fixed ceilings;
+- a forgotten transcript does not live on in the share route's page cache.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import logging
 import math
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import aiohttp
@@ -26,6 +28,7 @@ from adapters.web.server import HttpServer, build_app
 from bot.community.errors import CommunityError
 from bot.community.prefs import set_time_zone, time_zone, zone
 from bot.community.schedule import parse_when
+from bot.planning.bank import QuestionBank
 from bot.ports import RunLimits
 from bot.settings import Settings
 from bot.store.sqlite import SQLiteStore
@@ -153,3 +156,41 @@ def test_limits_from_a_redis_job_are_clamped_to_ceilings() -> None:
 def test_limits_of_the_wrong_type_or_sign_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         codec.limits_from_json(bad)
+
+
+# ------------------------------------------------------------------------------ share page cache
+async def test_forgotten_transcript_leaves_the_share_page_cache(
+    tmp_path: Path, store: SQLiteStore, bank: QuestionBank
+) -> None:
+    """The route caches rendered pages. Before the fix a page stayed in the cache until 64 other
+    pages pushed it out, so after ``forget`` the transcript lived on in the server's memory
+    (on a small installation: until restart). Now it leaves within ``PAGE_CACHE_TTL_S``."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from adapters.web.share_routes import PAGE_CACHE_TTL_S, share_routes
+    from bot.share import create_share
+    from tests.sharing import save, shared_record
+
+    settings = Settings(data_dir=tmp_path / "data", share_secret="s" * 32)
+    await save(store, shared_record(bank, "secretsess01", "cli:ann", secret="ANNSECRET"))
+    now = [time.time()]
+    made = await create_share(store, settings, "secretsess01", "cli:ann", now=now[0])
+    install = share_routes(store, settings, clock=lambda: now[0])
+    app = web.Application()
+    install(app)
+    client = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
+    try:
+        response = await client.get(f"/s/{made.token}")
+        assert response.status == 200 and "ANNSECRET" in await response.text()
+        pages = install.pages  # type: ignore[attr-defined]
+        assert any("ANNSECRET" in entry[0] for entry in pages.values())
+
+        await store.forget_user("cli:ann")
+        now[0] += PAGE_CACHE_TTL_S + 1
+        response = await client.get(f"/s/{made.token}")
+        assert response.status == 403  # the link is gone with the session
+        assert not any("ANNSECRET" in entry[0] for entry in pages.values())
+    finally:
+        await client.close()

@@ -37,6 +37,9 @@ SECURITY_HEADERS = {
 }
 # Rendered pages kept (about 25 KiB each): a mentor reloading a page should not redraw the chart.
 PAGE_CACHE_SIZE = 64
+# ...but not for long: after ``forget`` or retention the transcript must leave this process's
+# memory too, not wait for 64 other pages to push it out. Pruned on every request.
+PAGE_CACHE_TTL_S = 600.0
 STATUS = {"tampered": 403, "unknown": 403, "expired": 410, "revoked": 410}
 
 
@@ -52,12 +55,16 @@ def share_routes(
 ) -> Callable[[web.Application], None]:
     """An installer for ``build_app(routes=...)``: adds ``GET /s/{token}`` (HEAD too)."""
 
-    pages: OrderedDict[tuple[str, float, float], str] = OrderedDict()
+    # key -> (page, last served); oldest use first.
+    pages: OrderedDict[tuple[str, float, float], tuple[str, float]] = OrderedDict()
 
     async def page(request: web.Request) -> web.Response:
         token = request.match_info["token"]
+        now = clock()
+        while pages and next(iter(pages.values()))[1] < now - PAGE_CACHE_TTL_S:
+            pages.popitem(last=False)
         try:
-            link, record = await resolve_share_link(store, settings, token, now=clock())
+            link, record = await resolve_share_link(store, settings, token, now=now)
         except ShareRefused as refused:
             # The reason only: a token is a credential and never goes into the logs.
             log.info("share link refused: %s", refused.reason)
@@ -65,18 +72,20 @@ def share_routes(
         # The link was checked above on every request (so revoking works at once); only the
         # rendering is cached, per session version and link expiry.
         key = (record.id, record.updated_at, link.expires_at)
-        text = pages.get(key)
-        if text is None:
+        cached = pages.get(key)
+        if cached is None:
             # Drawing the chart is CPU work (matplotlib, ~0.2 s): keep it off the event loop.
             text = await asyncio.to_thread(session_page, record, expires_at=link.expires_at)
-            pages[key] = text
-            while len(pages) > PAGE_CACHE_SIZE:
+            while len(pages) >= PAGE_CACHE_SIZE:
                 pages.popitem(last=False)
         else:
+            text = cached[0]
             pages.move_to_end(key)
+        pages[key] = (text, now)
         return _html(text, 200)
 
     def install(app: web.Application) -> None:
         app.router.add_get("/s/{token}", page)
 
+    install.pages = pages  # type: ignore[attr-defined]  # for tests: what this process still holds
     return install
