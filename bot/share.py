@@ -140,6 +140,8 @@ def base_url(settings: Settings) -> str | None:
         return settings.public_url.rstrip("/")
     if settings.http_port:
         host = settings.http_host
+        if host in ("0.0.0.0", "::", ""):  # "every interface" is no address anyone can open
+            return None
         return (
             f"http://[{host}]:{settings.http_port}"
             if ":" in host

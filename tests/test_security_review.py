@@ -194,3 +194,26 @@ async def test_forgotten_transcript_leaves_the_share_page_cache(
         assert not any("ANNSECRET" in entry[0] for entry in pages.values())
     finally:
         await client.close()
+
+
+# ------------------------------------------------------------------------------ share link URL
+@pytest.mark.parametrize("host", ["0.0.0.0", "::"])
+async def test_share_link_is_not_built_on_a_wildcard_address(
+    tmp_path: Path, store: SQLiteStore, bank: QuestionBank, host: str
+) -> None:
+    """docker-compose sets HTTP_HOST=0.0.0.0; without PUBLIC_URL a link used to read
+    http://0.0.0.0:8080/s/… and claim to be served. Now it is the bare path and ``served`` is
+    False, so the adapters add their "set PUBLIC_URL" note."""
+    from bot.share import create_share
+    from tests.sharing import save, shared_record
+
+    settings = Settings(
+        data_dir=tmp_path / "d", share_secret="s" * 32, http_host=host, http_port=8080
+    )
+    await save(store, shared_record(bank, "wildsess0001", "cli:ann"))
+    made = await create_share(store, settings, "wildsess0001", "cli:ann", now=time.time())
+    assert made.served is False
+    assert made.url.startswith("/s/")
+    loopback = Settings(data_dir=tmp_path / "d", share_secret="s" * 32, http_port=8080)
+    made = await create_share(store, loopback, "wildsess0001", "cli:ann", now=time.time())
+    assert made.served and made.url.startswith("http://127.0.0.1:8080/s/")
