@@ -99,7 +99,10 @@ DOWNLOAD_TIMEOUT_S = 20.0
 REATTACH_MAX_AGE_S = 7 * 24 * 3600
 REATTACH_LIMIT = 200
 THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080  # a week: interviews get paused and resumed
-VOICE_NOTE = "Voice interviews are coming soon; we'll do this one in text."
+VOICE_NOTE = (
+    "For a spoken interview, press Begin, join a voice channel and run `/interview voice` in the "
+    "thread (listening is experimental; typing always works)."
+)
 NO_VOICE_NOTE = "Voice interviews aren't allowed on this server; we'll do this one in text."
 # A second start within this many seconds of a briefing being created is a double submit.
 DOUBLE_SUBMIT_S = 10.0
@@ -480,7 +483,7 @@ class InterviewCog(commands.Cog, name="Interview"):
         text="Or paste the job description (long posts: leave both empty for a bigger box)",
         length="How many questions: short 5, standard 8, long 12",
         coding="Include a coding question (run in a sandbox when available)",
-        voice="Interview in your voice channel (coming soon; runs in text for now)",
+        voice="Remind me how to do it by voice (/interview voice once it begins)",
         focus="Skills or competencies to focus on, comma-separated; weakest = your weakest areas",
     )
     async def start(

@@ -200,7 +200,7 @@ async def test_dm_interview_needs_no_guild(harness: Harness, fake: FakeDiscord) 
     )[-1]
     deferred = fake.find("POST", CALLBACK)[0]
     assert deferred.json["type"] == 5 and not deferred.json.get("data", {}).get("flags")
-    assert "Voice interviews are coming soon" in summary.content
+    assert "run `/interview voice`" in summary.content
     assert not fake.find("POST", r"/threads$")
     question = await begin(harness, summary, str(DM_CHANNEL_ID), dm=True)
     assert "Type your answer here" in question.embeds[0]["footer"]["text"]
