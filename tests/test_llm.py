@@ -538,7 +538,7 @@ async def test_doctor_reports_offline_when_nothing_is_configured(tmp_path: Path)
     assert code == 0, output
     lines = {line.split()[0]: line for line in output.splitlines() if line.strip()}
     assert "offline" in lines["LLM"]
-    assert "not configured (upcoming)" in output
+    assert "Speech-to-text" in lines and "Text-to-speech" in lines  # voice rows (issue 10)
     assert "questions" in lines["Question"] and "skills" in lines["Taxonomy"]
     assert "not created yet" in lines["Database"] and "schema v" in lines["Database"]
 
