@@ -132,6 +132,10 @@ class Candidate:
     turn_ms: list[float] = field(default_factory=list)
     start_ms: float = 0.0
     busy: int = 0
+    failures: int = 0  # error replies (overload, pool time-outs) recovered from by resyncing
+    last_failure: str = ""
+    in_flight_committed: int = 0  # a reply was lost but the answer had been stored
+    in_flight_resent: int = 0  # a reply was lost and so was the answer: sent again
     taken_over: bool = False
     finished: bool = False
     error: str = ""
@@ -156,14 +160,67 @@ def last_kind(message: dict[str, Any]) -> str:
     return kinds[-1] if kinds else "none"
 
 
+RECAP_SEEN = {
+    "replies": [
+        {"kind": "recap", "text": "", "session_id": "", "question_number": 0, "follow_up": False}
+    ]
+}
+
+
+def settle(c: Candidate, turns: int | None) -> bool:
+    """After a reply was lost (an error, a dead process), the stored turn count says whether the
+    answer in flight was committed; a candidate would see the same thing in the thread. True when
+    no interview is open any more (the lost answer was the last one)."""
+    if c.in_flight is None:
+        if turns is not None and turns != len(c.sent):
+            raise RuntimeError(f"{c.user}: the store has {turns} turns, {len(c.sent)} were sent")
+        return False
+    finished = False
+    if turns is None or turns == len(c.sent) + 1:
+        c.sent.append(c.in_flight)  # stored before the failure: do not send it again
+        c.in_flight_committed += 1
+        finished = turns is None
+    elif turns == len(c.sent):
+        c.in_flight_resent += 1  # lost: the same answer goes again
+    else:
+        raise RuntimeError(f"{c.user}: the store has {turns} turns, {len(c.sent)} were sent")
+    c.in_flight = None
+    return finished
+
+
+async def step(c: Candidate, request: dict[str, Any]) -> dict[str, Any]:
+    """One request; on an error reply, wait, ask where the interview stands and carry on from
+    there, as a candidate told "something went wrong" would (bounded: 5 tries)."""
+    for attempt in range(5):
+        try:
+            return await c.transport(request)
+        except Exception as exc:
+            c.failures += 1
+            c.last_failure = f"{type(exc).__name__}: {exc}"[:200]
+        await asyncio.sleep(1.0 + attempt)
+        try:
+            message = await c.transport({"op": "current", "user": c.user})
+        except Exception as exc:
+            c.last_failure = f"{type(exc).__name__}: {exc}"[:200]
+            continue
+        turns = message.get("turns")
+        if request["op"] == "start" and turns is None and not message["replies"]:
+            continue  # nothing was created: start again
+        if settle(c, turns):
+            return RECAP_SEEN
+        if message["replies"]:
+            return message
+    raise RuntimeError(f"gave up after 5 failures; last: {c.last_failure}")
+
+
 async def interview(
     c: Candidate, start_delay: float, pause: tuple[float, float], length: str
 ) -> None:
     await asyncio.sleep(start_delay)
     try:
         began = time.perf_counter()
-        message = await c.transport(
-            {"op": "start", "user": c.user, "text": c.jd, "options": {"length": length}}
+        message = await step(
+            c, {"op": "start", "user": c.user, "text": c.jd, "options": {"length": length}}
         )
         c.start_ms = (time.perf_counter() - began) * 1000
         for _step in range(200):
@@ -174,21 +231,21 @@ async def interview(
                 c.finished = True
                 return
             if kind == "summary":
-                message = await c.transport({"op": "do", "user": c.user, "command": "begin"})
+                message = await step(c, {"op": "do", "user": c.user, "command": "begin"})
             elif kind == "question":
                 await asyncio.sleep(c.rng.uniform(*pause))
                 text = c.answer()
                 c.in_flight = text
                 began = time.perf_counter()
-                message = await c.transport({"op": "say", "user": c.user, "text": text})
-                if c.in_flight is not None:  # a takeover may have settled it already
+                message = await step(c, {"op": "say", "user": c.user, "text": text})
+                if c.in_flight is not None:  # a takeover or a resync may have settled it
                     c.turn_ms.append((time.perf_counter() - began) * 1000)
                     c.sent.append(text)
                     c.in_flight = None
             elif kind == "busy":
                 c.busy += 1
                 await asyncio.sleep(0.2)
-                message = await c.transport({"op": "current", "user": c.user})
+                message = await step(c, {"op": "current", "user": c.user})
             else:
                 c.error = f"unexpected reply: {message}"
                 return
@@ -241,6 +298,9 @@ def summarise(candidates: list[Candidate]) -> dict[str, Any]:
         "start_p50_ms": round(percentile(starts, 50), 1),
         "start_p95_ms": round(percentile(starts, 95), 1),
         "busy_notices": sum(c.busy for c in candidates),
+        "error_replies_recovered": sum(c.failures for c in candidates),
+        "in_flight_committed": sum(c.in_flight_committed for c in candidates),
+        "in_flight_resent": sum(c.in_flight_resent for c in candidates),
         "errors": [c.error for c in candidates if c.error][:5],
     }
 
@@ -400,7 +460,6 @@ async def run_crash(url: str, args: argparse.Namespace) -> dict[str, Any]:
     await asyncio.gather(victim.start(), survivor.start())
     killed_at: float | None = None
     takeovers_ms: list[float] = []
-    settled = {"in_flight_committed": 0, "in_flight_resent": 0}
 
     def transport_for(c: Candidate, first: Worker) -> Transport:
         current = first
@@ -418,30 +477,8 @@ async def run_crash(url: str, args: argparse.Namespace) -> dict[str, Any]:
             if killed_at is not None:
                 takeovers_ms.append((time.monotonic() - killed_at) * 1000)
             c.taken_over = True
-            turns = message["turns"]
-            finished = False
-            if c.in_flight is not None:
-                if turns is None or turns == len(c.sent) + 1:
-                    c.sent.append(c.in_flight)  # committed before the kill: do not send again
-                    settled["in_flight_committed"] += 1
-                    finished = turns is None  # it was the last answer: the session finished
-                elif turns == len(c.sent):
-                    settled["in_flight_resent"] += 1  # lost with the process: ask again
-                c.in_flight = None
-            elif turns is not None and turns != len(c.sent):
-                raise RuntimeError(f"{c.user}: store has {turns} turns, sent {len(c.sent)}")
-            if finished:
-                return {
-                    "replies": [
-                        {
-                            "kind": "recap",
-                            "text": "",
-                            "session_id": "",
-                            "question_number": 0,
-                            "follow_up": False,
-                        }
-                    ]
-                }
+            if settle(c, message["turns"]):
+                return RECAP_SEEN
             return message
 
         async def transport(request: dict[str, Any]) -> dict[str, Any]:
@@ -504,7 +541,6 @@ async def run_crash(url: str, args: argparse.Namespace) -> dict[str, Any]:
         "victim_sessions_already_finished": sum(not c.taken_over and c.finished for c in held),
         "takeover_ms_p50": round(percentile(takeovers_ms, 50), 1),
         "takeover_ms_max": round(max(takeovers_ms), 1) if takeovers_ms else None,
-        **settled,
         **summarise(candidates),
         **check,
     }
