@@ -191,7 +191,7 @@ async def latency(cores: int, turns: int, gap_s: float) -> dict[str, object]:
                 if predicted:
                     voice.prefetch(predicted)
                 pcm = answers[turn % len(answers)]
-                live = LiveAnswer(stt, SileroVAD(), vocabulary=vocabulary, turns=config)
+                live = LiveAnswer(stt.segments(), SileroVAD(), vocabulary=vocabulary, turns=config)
                 chunk = int(0.1 * audio.STT_RATE) * 2
                 began = time.perf_counter()
                 end = None

@@ -396,7 +396,7 @@ class VoiceCog(commands.Cog, name="Voice"):
                 await message.edit(content=content)
 
         live = LiveAnswer(
-            stt, SileroVAD(), vocabulary=session.vocabulary, turns=turns, on_partial=show
+            stt.segments(), SileroVAD(), vocabulary=session.vocabulary, turns=turns, on_partial=show
         )
         try:
             while True:

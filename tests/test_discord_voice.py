@@ -111,7 +111,7 @@ async def test_candidate_audio_through_our_receive_path_is_transcribed() -> None
     assert sink.wants_opus(), "the library must hand us Opus so DAVE comes before decoding"
     stt = WhisperSTT(SpeechConfig(stt_threads=2))
     live = LiveAnswer(
-        stt, SileroVAD(), vocabulary=["Kubernetes"], turns=TurnConfig(min_answer_s=1.0)
+        stt.segments(), SileroVAD(), vocabulary=["Kubernetes"], turns=TurnConfig(min_answer_s=1.0)
     )
     thread = push_from_thread(sink, mixed)
     try:

@@ -133,7 +133,7 @@ async def test_live_answer_with_silero_and_whisper() -> None:
     stt = WhisperSTT(SpeechConfig(stt_threads=2))
     try:
         live = LiveAnswer(
-            stt,
+            stt.segments(),
             SileroVAD(),
             vocabulary=["Kubernetes", "PostgreSQL"],
             turns=TurnConfig(min_answer_s=1.0),
@@ -217,3 +217,17 @@ def test_in_process_resampling_keeps_level_and_length() -> None:
     assert len(stereo) == pytest.approx(48_000, abs=50)
     assert (stereo[:, 0] == stereo[:, 1]).all()
     assert abs(int(np.abs(stereo).max()) - 12_000) < 300, "no 3 dB drop from remixing"
+
+
+def test_short_window_covers_the_content_plus_a_margin() -> None:
+    import numpy as np
+
+    from bot.speech.stt import short_window_frames
+
+    features = np.zeros((80, 3000), np.float32)
+    features[:, :250] = -0.5  # 2.5 s of log-mel content, then faster-whisper's zero padding
+    assert short_window_frames(features) == 350
+    assert short_window_frames(features[None]) == 350
+    features[:, :2950] = -0.5
+    assert short_window_frames(features) == 3000, "never more than whisper's window"
+    assert short_window_frames(np.zeros((80, 3000), np.float32)) == 3000, "unknown: the full window"
