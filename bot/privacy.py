@@ -21,10 +21,23 @@ def retention_text(days: int) -> str:
     )
 
 
+# The statement must fit one Discord message (2,000 characters) whatever the host's paths are.
+_MAX_LOCATION_CHARS = 60
+
+
+def _short(location: str) -> str:
+    if len(location) <= _MAX_LOCATION_CHARS:
+        return location
+    return "…" + location[-(_MAX_LOCATION_CHARS - 1) :]
+
+
 def _where(settings: Settings) -> str:
     if settings.database_url and not settings.database_url.startswith("sqlite:"):
-        return f"a PostgreSQL database run by whoever hosts this bot ({describe_url(settings.database_url)})"
-    return f"a database file on the machine running this bot ({settings.database_file})"
+        where = _short(describe_url(settings.database_url))
+        return f"a PostgreSQL database run by whoever hosts this bot ({where})"
+    return (
+        f"a database file on the machine running this bot ({_short(str(settings.database_file))})"
+    )
 
 
 def _audio_line(audio_opt_in: bool | None) -> str:
@@ -58,29 +71,32 @@ def privacy_statement(
     return "\n".join(
         [
             "**What interview-bot stores about you**",
-            "• Each interview: the job analysis, the questions, your typed answers (voice as "
-            "transcript), scores, feedback and recap, and your user id here.",
-            "• Group practice: who you invited (observers, a peer interviewer), the 1–5 scores "
-            "people gave, share links you made, reminders you scheduled, your place in a "
-            "practice queue (until matched or timed out), your preferences (audio opt-in, time "
-            "zone) and this server's settings.",
+            "• Each interview: the job analysis, questions, your answers (voice as transcript), "
+            "scores, feedback, recap and your user id here.",
+            "• Group practice: the observers or peer interviewer you invited, scores people "
+            "gave, your share links, reminders, your place in a practice queue (until matched "
+            "or timed out), preferences (audio opt-in, time zone) and this server's settings.",
             _audio_line(audio_opt_in),
             f"• Where: {_where(settings)}. {llm}",
             "",
             "**How long**",
-            f"• {retention_text(days)} Scores, invitations, share links and stored audio go "
-            "with their interview; sent reminders go with the same retention. A share link "
-            f"that expired or was revoked is deleted {SHARE_LINK_GRACE_DAYS} days later.",
+            f"• {retention_text(days)} Everything tied to an interview goes with it; sent "
+            "reminders follow the same period. A share link that expired or was revoked is "
+            f"deleted {SHARE_LINK_GRACE_DAYS} days later.",
             "",
             "**Who can see it**",
-            "• You, and only the people you invite into a session (they see that session, "
-            "nothing else). Server admins cannot read your transcripts. A share link shows one "
-            "session read-only until it expires or you revoke it (`unshare`). DMs stay DMs.",
+            "• Through the bot (history, show, export, share pages): only you and the people "
+            "you invite into a session, and they see that session only. Server admins get no "
+            "access to your transcripts. A share link shows one session read-only until it "
+            "expires or you revoke it (`unshare`).",
+            "• The conversation itself is as visible as the place it happens: a Discord private "
+            "thread is also visible to server moderators (Manage Threads), a Slack channel "
+            "thread to the channel's members. For a private interview, DM the bot: DMs stay DMs.",
             "",
             "**How to delete it**",
-            f"• {delete_hint} deletes your interviews, answers, scores, recaps, invitations, "
-            "scores you gave, share links, reminders, queue entries, stored audio and "
-            "preferences at once, and tells you how many of each were removed.",
+            f"• {delete_hint} deletes all of it at once (interviews, answers, scores given "
+            "and received, invitations, share links, reminders, queue entries, audio, "
+            "preferences) and tells you how many of each went.",
         ]
     )
 
