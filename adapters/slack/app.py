@@ -550,6 +550,12 @@ class SlackInterview:
                 text=f"<@{user.user_id}>'s mock interview: reading the job description…",
             )
             ts = str(response["ts"])
+            # Told privately: Slack shows a channel thread to every member of the channel, and
+            # the privacy statement promises people know that before they answer.
+            await notify(
+                "Heads-up: this interview's thread is visible to everyone in this channel. "
+                "For a private one, start it in a DM with me."
+            )
             return conversation_for(str(response.get("channel") or channel), ts), ts
         except SlackApiError as exc:
             log.info("cannot post in %s (%s); using the DM", channel, exc.response.get("error"))
