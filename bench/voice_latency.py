@@ -169,6 +169,8 @@ async def latency(cores: int, turns: int, gap_s: float) -> dict[str, object]:
     after: list[float] = []
     after_kind: dict[str, list[float]] = {"plan question (prepared)": [], "not prepared": []}
     tails: list[float] = []
+    wer_before: list[float] = []
+    wer_after: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         store = SQLiteStore(Path(tmp) / "bench.sqlite3")
         await store.open()
@@ -191,6 +193,7 @@ async def latency(cores: int, turns: int, gap_s: float) -> dict[str, object]:
                 if predicted:
                     voice.prefetch(predicted)
                 pcm = answers[turn % len(answers)]
+                reference = ANSWERS[turn % len(ANSWERS)]
                 live = LiveAnswer(stt.segments(), SileroVAD(), vocabulary=vocabulary, turns=config)
                 chunk = int(0.1 * audio.STT_RATE) * 2
                 began = time.perf_counter()
@@ -206,6 +209,7 @@ async def latency(cores: int, turns: int, gap_s: float) -> dict[str, object]:
                 assert end is not None, "the policy never ended the answer"
                 t0 = time.perf_counter()
                 transcript = await live.finish()
+                wer_after.append(wer(reference, transcript.text))
                 t1 = time.perf_counter()
                 replies = await engine.handle(
                     IncomingEvent.say(user, conversation, transcript.text)
@@ -224,7 +228,8 @@ async def latency(cores: int, turns: int, gap_s: float) -> dict[str, object]:
                 await voice.render(question.text)  # the question plays before the next answer
                 # Before: the same answer recognised whole, the question synthesised whole.
                 t3 = time.perf_counter()
-                await stt.transcribe(AudioClip(pcm, audio.STT_RATE), vocabulary)
+                whole = await stt.transcribe(AudioClip(pcm, audio.STT_RATE), vocabulary)
+                wer_before.append(wer(reference, whole.text))
                 clip = await piper.synthesize(speakable(question.text))
                 await asyncio.to_thread(audio.to_discord, clip)
                 before.append((time.perf_counter() - t3 + engine_s) * 1000)
@@ -251,6 +256,10 @@ async def latency(cores: int, turns: int, gap_s: float) -> dict[str, object]:
         "after_ms": summary(after),
         "after_ms_by_question": {k: summary(v) for k, v in after_kind.items()},
         "after_tail_stt_ms": summary(tails),
+        "answer_wer_pct": {
+            "before (whole answer, full window)": round(100 * statistics.mean(wer_before), 1),
+            "after (live segments, short window)": round(100 * statistics.mean(wer_after), 1),
+        },
     }
 
 

@@ -9,7 +9,9 @@ after ``segment_pause_s`` of silence, long before the end-of-answer window (1.8 
 Cuts fall in silence, never inside a word, so whisper still sees whole phrases.
 
 The same object serves every live transport (a Discord voice channel today): feed it 16 kHz mono
-s16le as it arrives, stop when ``feed`` returns the end of the answer, then ``finish``.
+s16le as it arrives, stop when ``feed`` returns the end of the answer, then ``finish``. Give it
+``WhisperSTT.segments()``: whisper then encodes each segment's own length instead of a padded 30 s
+window, which is what lets a segment be recognised within the pause that follows it on 2 cores.
 """
 
 from __future__ import annotations
