@@ -106,7 +106,7 @@ VOICE_NOTE = (
 NO_VOICE_NOTE = "Voice interviews aren't allowed on this server; we'll do this one in text."
 # A second start within this many seconds of a briefing being created is a double submit.
 DOUBLE_SUBMIT_S = 10.0
-GROUP_KINDS = ("score", "note", "notes", "compare")
+GROUP_KINDS = ("score", "note", "notes", "compare", "swap")
 SUMMARY_EXTRAS = ("coding", "length")
 BUTTON_COMMANDS = {
     "hint": Command.HINT,
@@ -193,6 +193,7 @@ class InterviewCog(commands.Cog, name="Interview"):
             note=self._group_note,
             notes=self._group_notes,
             compare=self._group_compare,
+            swap=self._group_swap,
         )
 
     async def cog_unload(self) -> None:
@@ -1010,9 +1011,14 @@ class InterviewCog(commands.Cog, name="Interview"):
     async def _load_for(
         self, interaction: discord.Interaction, session_id: str
     ) -> SessionRecord | None:
+        """The session a group button names, if the clicker is its candidate or guest. A missing
+        session and someone else's get the same refusal (as ``bot.access`` does): a forged
+        button id must not tell whether a session exists."""
         record = await self.engine.store.load_session(session_id)
-        if record is None:
-            await self._reply(interaction, "That interview no longer exists.")
+        user_key = user_ref(interaction.user).key
+        if record is None or not await can_view(self.engine.store, record, user_key):
+            await self._reply(interaction, NOT_YOURS)
+            return None
         return record
 
     async def _group_score(self, interaction: discord.Interaction, score: str, target: str) -> None:
@@ -1096,9 +1102,6 @@ class InterviewCog(commands.Cog, name="Interview"):
     ) -> None:
         record = await self._load_for(interaction, session_id)
         if record is None:
-            return
-        if not await can_view(self.engine.store, record, user_ref(interaction.user).key):
-            await self._reply(interaction, "Only the candidate and their guests can see this.")
             return
         comparison = scoring.compare(record, await self.engine.store.peer_scores(record.id))
         await self._reply(
@@ -1201,6 +1204,8 @@ class InterviewCog(commands.Cog, name="Interview"):
 
     @interview.command(name="swap", description="Peer mode: the interviewer becomes the candidate")
     async def swap(self, interaction: discord.Interaction) -> None:
+        """The interviewer running it swaps at once (that is their consent); the candidate
+        running it only asks: the interviewer gets an "Accept swap" button in the thread."""
         me = user_ref(interaction.user)
         here = self._here(interaction)
         records = await room_sessions(self.engine.store, me.key, here)
@@ -1208,9 +1213,56 @@ class InterviewCog(commands.Cog, name="Interview"):
             await self._reply(interaction, "Run this in the thread of the interview to swap.")
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
+        record = records[0]
+        try:
+            interviewer = await peer.check_swap(
+                self.engine.store, record, by=me.key, conversation=here
+            )
+        except CommunityError as exc:
+            await self._reply(interaction, str(exc))
+            return
+        if me.key != interviewer:
+            asked = int(interviewer.partition(":")[2])
+            view = discord.ui.View(timeout=None)
+            view.add_item(GroupButton("swap", record.id, "", label="Accept swap"))
+            await ChannelSink(
+                self._room(here),
+                mentions=discord.AllowedMentions(users=[discord.Object(id=asked)]),
+            ).send(
+                Outgoing(
+                    content=f"<@{asked}>, <@{interaction.user.id}> would like to swap roles: "
+                    "you'd be the candidate of a new interview on the same job. Only you can "
+                    "accept; nothing starts until you do. Observers are not carried over."
+                ),
+                view,
+            )
+            await self._reply(interaction, f"Asked <@{asked}> to accept the swap.")
+            return
+        await self._do_swap(interaction, record, here)
+
+    async def _group_swap(self, interaction: discord.Interaction, session_id: str, _: str) -> None:
+        """The "Accept swap" button: only the session's peer interviewer can press it."""
+        record = await self._load_for(interaction, session_id)
+        if record is None:
+            return
+        me = user_ref(interaction.user)
+        here = parse_conversation_key(record.conversation_key)
+        if await participants.role_in(self.engine.store, record, me.key) != "interviewer":
+            await self._reply(interaction, "Only the interviewer who was asked can accept.")
+            return
+        if here is None:
+            await self._reply(interaction, NOT_YOURS)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self._do_swap(interaction, record, here)
+
+    async def _do_swap(
+        self, interaction: discord.Interaction, record: SessionRecord, here: ConversationRef
+    ) -> None:
+        me = user_ref(interaction.user)
         try:
             swapped = await peer.swap_roles(
-                self.engine, records[0], by=me.key, conversation=here, now=time.time()
+                self.engine, record, by=me.key, conversation=here, now=time.time()
             )
         except CommunityError as exc:
             await self._reply(interaction, str(exc))
@@ -1346,6 +1398,10 @@ class InterviewCog(commands.Cog, name="Interview"):
 
 
 OPEN = ("briefing", "asking", "follow_up", "paused")
+
+
+# The one refusal for a group button on a session that is gone or not the clicker's.
+NOT_YOURS = "Only the candidate and the people they invited can score or see this interview."
 
 
 def _not_here(server: ScopeSettings) -> str:

@@ -273,6 +273,11 @@ async def test_swap_roles_starts_the_mirrored_session(engine: InterviewEngine) -
     with pytest.raises(CommunityError, match="Only the candidate or the interviewer"):
         await peer.swap_roles(engine, finished, by=OBSERVER, conversation=CONV, now=NOW)
 
+    # The candidate may ask (check_swap names whose consent it needs) but not swap alone.
+    assert await peer.check_swap(store, finished, by=USER.key, conversation=CONV) == OTHER.key
+    with pytest.raises(CommunityError, match="Only the interviewer can accept"):
+        await peer.swap_roles(engine, finished, by=USER.key, conversation=CONV, now=NOW)
+    assert await store.active_session(OTHER.key, CONV.key) is None
     swap = await peer.swap_roles(engine, finished, by=OTHER.key, conversation=CONV, now=NOW)
     assert swap.new_candidate == OTHER.key and swap.new_interviewer == USER.key
     assert swap.replies and swap.replies[0].kind == "summary"
@@ -281,12 +286,12 @@ async def test_swap_roles_starts_the_mirrored_session(engine: InterviewEngine) -
     assert mirrored.profile == finished.profile
     assert mirrored.plan.options == finished.plan.options
     assert await participants.role_in(store, mirrored, USER.key) == "interviewer"
-    assert await participants.role_in(store, mirrored, OBSERVER) == "observer"
+    assert await participants.role_in(store, mirrored, OBSERVER) is None  # not carried over
     # The new candidate drives it through the engine like any interview.
     replies = await engine.handle(IncomingEvent.do(OTHER, CONV, Command.BEGIN))
     assert replies[-1].kind == "question"
     with pytest.raises(CommunityError, match="already has an interview open"):
-        await peer.swap_roles(engine, finished, by=USER.key, conversation=CONV, now=NOW)
+        await peer.swap_roles(engine, finished, by=OTHER.key, conversation=CONV, now=NOW)
 
 
 # ---------------------------------------------------------------------------- practice queue

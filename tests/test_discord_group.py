@@ -21,6 +21,7 @@ from icalendar import Calendar
 
 from bot.domain import JobProfile
 from bot.planning.bank import QuestionBank
+from cogs.interview import NOT_YOURS
 from cogs.practice import PracticeCog
 from tests.fake_discord import (
     CANDIDATE_ID,
@@ -188,7 +189,7 @@ async def test_observers_score_with_the_rubric_and_the_recap_compares(
         assert "⚠️" in text and "Worth discussing: Q1" in text
     compare_id = ids(comparison, "ibg:compare:")[0]
     harness.interact(button(compare_id, comparison.response, user_id=STRANGER_ID))
-    await said(fake, "Only the candidate and their guests can see this")
+    await said(fake, NOT_YOURS)
     harness.interact(button(compare_id, comparison.response, user_id=OBSERVER_ID))
     again = await fake.wait_for(
         lambda: [c for c in fake.find("POST", CALLBACK) if "Bot vs observers" in c.content],
@@ -218,17 +219,10 @@ async def test_peer_mode_notes_go_only_to_the_interviewer_and_roles_swap(
     harness.interact(button(notes_id, question.response, user_id=INTERVIEWER_ID))
     notes = await said(fake, "Interviewer notes · question 1 of 5")
     assert private(notes[-1]) and all(h in notes[-1].content for h in hidden)
-    for intruder in (CANDIDATE_ID, STRANGER_ID):
-        harness.interact(button(notes_id, question.response, user_id=intruder))
-    refusals = await fake.wait_for(
-        lambda: (
-            found
-            if len(found := [c for c in fake.calls if "Only the peer interviewer" in c.content])
-            >= 2
-            else None
-        ),
-        what="two refusals",
-    )
+    harness.interact(button(notes_id, question.response, user_id=CANDIDATE_ID))
+    refusals = await said(fake, "Only the peer interviewer")
+    harness.interact(button(notes_id, question.response, user_id=STRANGER_ID))
+    refusals += await said(fake, NOT_YOURS)  # a stranger is not told the session exists
     assert all(private(c) and not any(h in c.content for h in hidden) for c in refusals)
 
     harness.say(chat_message(int(thread_id), "Tell me about a time...", user_id=INTERVIEWER_ID))
@@ -237,18 +231,85 @@ async def test_peer_mode_notes_go_only_to_the_interviewer_and_roles_swap(
 
     harness.interact(slash("swap", channel_id=int(thread_id), user_id=INTERVIEWER_ID))
     await said(fake, "Finish (or end) this interview first")
+    harness.interact(
+        command("interview", "invite", users={"user": OBSERVER_ID}, channel_id=int(thread_id))
+    )
+    await said(fake, f"Invited <@{OBSERVER_ID}> as observer")
     harness.interact(slash("end", channel_id=int(thread_id)))
     await fake.wait_for(lambda: [c for c in fake.calls if titled("Your interview recap")(c)])
     harness.interact(slash("swap", channel_id=int(thread_id), user_id=STRANGER_ID))
     await said(fake, "Run this in the thread of the interview")
-    harness.interact(slash("swap", channel_id=int(thread_id), user_id=INTERVIEWER_ID))
+    # The candidate only asks: nothing starts until the interviewer accepts (their consent).
+    harness.interact(slash("swap", channel_id=int(thread_id)))
+    ask = (await harness.posted(thread_id, lambda c: "would like to swap roles" in c.content))[-1]
+    assert ask.content.startswith(f"<@{INTERVIEWER_ID}>")
+    assert ask.json["allowed_mentions"]["users"] == [INTERVIEWER_ID]
+    accept = ids(ask, f"ibg:swap:{session.id}:")[0]
+    interviewer_key = f"discord:{INTERVIEWER_ID}"
+    assert await store.active_session(interviewer_key, session.conversation_key) is None
+    for not_them in (CANDIDATE_ID, OBSERVER_ID):
+        harness.interact(button(accept, ask.response, user_id=not_them))
+    await fake.wait_for(
+        lambda: (
+            len([c for c in fake.calls if "Only the interviewer who was asked" in c.content]) >= 2
+        ),
+        what="two refusals to accept",
+    )
+    harness.interact(button(accept, ask.response, user_id=STRANGER_ID))
+    await said(fake, NOT_YOURS)
+    assert await store.active_session(interviewer_key, session.conversation_key) is None
+    harness.interact(button(accept, ask.response, user_id=INTERVIEWER_ID))
     swapped = (await harness.posted(thread_id, lambda c: "Roles swapped" in c.content))[-1]
     assert any(i.startswith(f"ib:begin:{INTERVIEWER_ID}:") for i in swapped.custom_ids)
-    mirrored = await store.active_session(f"discord:{INTERVIEWER_ID}", session.conversation_key)
+    mirrored = await store.active_session(interviewer_key, session.conversation_key)
     assert mirrored is not None and mirrored.state == "briefing"
+    # Observers are not carried over: the new candidate invites whom they like.
     assert [(p.user_key, p.role) for p in await store.participants(mirrored.id)] == [
         (CANDIDATE, "interviewer")
     ]
+    harness.interact(button(accept, ask.response, user_id=INTERVIEWER_ID))
+    await said(fake, "The interviewer already has an interview open here")
+
+
+async def test_a_forged_group_button_cannot_probe_session_ids(
+    harness: Harness, fake: FakeDiscord
+) -> None:
+    """A stranger pressing a button for someone's session and for a session that does not exist
+    gets the same words, so a forged custom id reveals nothing."""
+    thread_id, summary = await start_interview(harness, length="short")
+    message = (await begin(harness, summary, thread_id)).response
+    store = await store_of(harness)
+    session = (await store.sessions_for_user(CANDIDATE))[0]
+    refusals: list[str] = []
+    for kind, a, b in (
+        ("notes", session.id, ""),
+        ("notes", "doesnotexist0000", ""),
+        ("compare", session.id, ""),
+        ("compare", "doesnotexist0000", ""),
+        ("score", "3", f"{session.id}-0"),
+        ("score", "3", "doesnotexist0000-0"),
+        ("swap", session.id, ""),
+        ("swap", "doesnotexist0000", ""),
+    ):
+        before = len(fake.calls)
+        forged = f"ibg:{kind}:{a}:{b}"
+        row = {
+            "type": 1,
+            "components": [{"type": 2, "style": 2, "label": "x", "custom_id": forged}],
+        }
+        harness.interact(
+            button(forged, {**message, "components": [row]}, user_id=STRANGER_ID, name="Stranger")
+        )
+        reply = await fake.wait_for(
+            lambda before=before: [
+                c for c in fake.calls[before:] if c.path.endswith("/callback") and c.content
+            ],
+            what=f"{kind} refusal",
+        )
+        assert private(reply[0])
+        refusals.append(reply[0].content)
+    assert set(refusals) == {NOT_YOURS}
+    assert await store.peer_scores(session.id) == []
 
 
 async def test_queue_matches_two_members_and_a_no_show_is_told_politely(

@@ -386,6 +386,11 @@ async def test_observers_score_answers_and_strangers_are_refused(
     await h.click("ivg:score:1", value, user="U3")
     refusal = await _response(h, "Only the candidate and the people they invited")
     assert refusal["response_type"] == "ephemeral"
+    # A forged value naming no session reads exactly the same: ids cannot be probed.
+    before = len(fake.responses)
+    await h.click("ivg:score:1", "doesnotexist0000|0", user="U3")
+    forged = await fake.wait_for(lambda: fake.responses[before:], what="forged refusal")
+    assert forged[0]["text"] == refusal["text"]
     record = await engine.store.active_session("slack:U1", f"slack:C1:{ts}")
     assert record is not None
     scores = await engine.store.peer_scores(record.id)
@@ -427,9 +432,30 @@ async def test_peer_interviewer_gets_the_notes_privately(
     # Roles swap once the interview is over: a fresh plan for the interviewer, same thread.
     await h.command("swap", user="U3")
     await _response(h, "Finish (or end) this interview first", what="swap refused while open")
+    await h.command("invite <@U2|bob> observer")
+    await _response(h, "<@U2> is in", what="observer invited")
     await h.command("end")
     await fake.wait_for(lambda: _in_thread(fake, ts, "Interview recap"), what="recap")
-    await h.command("swap", user="U3")
+    # The candidate only asks: becoming the candidate is the interviewer's decision.
+    await h.command("swap")
+    await _response(h, "Asked <@U3> to accept the swap", what="swap asked")
+    ask = await fake.wait_for(lambda: _in_thread(fake, ts, "would like to swap roles"), what="ask")
+    assert ask[-1]["text"].startswith("<@U3>")
+    assert await engine.store.active_session("slack:U3", f"slack:C1:{ts}") is None
+    accept = buttons(ask[-1]["blocks"])["ivg:swap"]
+    for not_them, refusal in (
+        ("U1", "Only the interviewer who was asked"),
+        ("U2", "Only the interviewer who was asked"),
+        ("U4", "Only the candidate and the people they invited can score or see"),
+    ):
+        before = len(fake.responses)
+        await h.click("ivg:swap", accept, user=not_them)
+        await fake.wait_for(
+            lambda b=before, r=refusal: [x for x in fake.responses[b:] if r in json.dumps(x)],
+            what=f"{not_them} refused",
+        )
+    assert await engine.store.active_session("slack:U3", f"slack:C1:{ts}") is None
+    await h.click("ivg:swap", accept, user="U3")
     await _response(h, "Swapped", what="swapped")
     swapped = await fake.wait_for(
         lambda: [p for p in _in_thread(fake, ts, "iv:begin") if "U3|C1|" in json.dumps(p)],
@@ -438,8 +464,10 @@ async def test_peer_interviewer_gets_the_notes_privately(
     assert buttons(swapped[-1]["blocks"])["iv:begin"] == f"U3|C1|{ts}"
     new = await engine.store.active_session("slack:U3", f"slack:C1:{ts}")
     assert new is not None
-    guests = await engine.store.participants(new.id)
+    guests = await engine.store.participants(new.id)  # the observer is not carried over
     assert [(g.user_key, g.role) for g in guests] == [("slack:U1", "interviewer")]
+    await h.click("ivg:swap", accept, user="U3")
+    await _response(h, "The interviewer already has an interview open here", what="once only")
 
 
 async def test_practice_queue_matches_two_members(group: Harness) -> None:

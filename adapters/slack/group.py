@@ -28,6 +28,7 @@ from adapters.slack.render import (
     markdown_to_mrkdwn,
     sections,
 )
+from bot.access import can_view
 from bot.community.errors import CommunityError
 from bot.community.participants import (
     INTERVIEWER,
@@ -35,9 +36,10 @@ from bot.community.participants import (
     guest_list,
     interviewer_of,
     invite,
+    role_in,
     uninvite,
 )
-from bot.community.peer import interviewer_notes, notes_markdown, swap_roles
+from bot.community.peer import check_swap, interviewer_notes, notes_markdown, swap_roles
 from bot.community.scoring import compare, comparison_markdown, record_score, rubric_scale
 from bot.events import ConversationRef, Reply, ReplyKind, UserRef
 from bot.ports import SessionRecord
@@ -49,6 +51,10 @@ log = logging.getLogger(__name__)
 
 GROUP_PREFIX = "ivg:"
 SCORE_ACTION = GROUP_PREFIX + "score:"
+SWAP_ACTION = GROUP_PREFIX + "swap"
+# The one refusal for a button on a session that is gone or not the clicker's (as bot.access):
+# a forged action value must not tell whether a session exists.
+NOT_YOURS = "Only the candidate and the people they invited can score or see this interview."
 ANSWERING = ("asking", "follow_up")
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|^@?([UW][A-Z0-9]{4,})$")
 INVITE_USAGE = (
@@ -201,7 +207,7 @@ class GroupPractice:
     async def swap_command(self, user: UserRef, respond: Respond) -> None:
         """The peer interviewer becomes the candidate of a fresh interview on the same job, in
         the same thread; the candidate becomes its interviewer."""
-        from adapters.slack.app import parse_conversation_key, user_ref
+        from adapters.slack.app import parse_conversation_key
 
         record = await self._last_session_with_guests(user.key)
         conversation = parse_conversation_key(record.conversation_key) if record else None
@@ -212,16 +218,73 @@ class GroupPractice:
             )
             return
         try:
-            swap = await swap_roles(
-                self.interview.engine,
-                record,
-                by=user.key,
-                conversation=conversation,
-                now=time.time(),
+            interviewer = await check_swap(
+                self.store, record, by=user.key, conversation=conversation
             )
         except CommunityError as exc:
             await respond(text=str(exc), response_type="ephemeral")
             return
+        if user.key != interviewer:
+            await self._ask_to_swap(record, conversation, user, interviewer)
+            await respond(
+                text=f"Asked {mention_of(interviewer)} to accept the swap.",
+                response_type="ephemeral",
+            )
+            return
+        try:
+            await self._swap(record, conversation, user)
+        except CommunityError as exc:
+            await respond(text=str(exc), response_type="ephemeral")
+            return
+        await respond(text="Swapped. The new plan is in the thread.", response_type="ephemeral")
+
+    async def _ask_to_swap(
+        self,
+        record: SessionRecord,
+        conversation: ConversationRef,
+        user: UserRef,
+        interviewer: str,
+    ) -> None:
+        """The candidate asked: becoming the candidate is the interviewer's decision, so they
+        get an "Accept swap" button in the thread (only they can use it) and nothing starts
+        until they press it."""
+        text = (
+            f"{mention_of(interviewer)}, {mention_of(user.key)} would like to swap roles: you'd "
+            "be the candidate of a new interview on the same job. Only you can accept; nothing "
+            "starts until you do. Observers are not carried over."
+        )
+        blocks: list[Block] = [
+            {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+            {
+                "type": "actions",
+                "block_id": f"swap-{record.id}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": SWAP_ACTION,
+                        "style": "primary",
+                        "text": {"type": "plain_text", "text": "Accept swap"},
+                        "value": record.id,
+                    }
+                ],
+            },
+        ]
+        await self.interview._post_blocks(conversation, text, blocks)
+
+    async def _swap(
+        self, record: SessionRecord, conversation: ConversationRef, user: UserRef
+    ) -> None:
+        """Run the swap for ``user`` (the interviewer: running it is their consent);
+        ``CommunityError`` when it cannot happen now."""
+        from adapters.slack.app import user_ref
+
+        swap = await swap_roles(
+            self.interview.engine,
+            record,
+            by=user.key,
+            conversation=conversation,
+            now=time.time(),
+        )
         candidate = user_ref(slack_id(swap.new_candidate))
         await self.interview._post_text(
             conversation,
@@ -229,7 +292,6 @@ class GroupPractice:
             f"{mention_of(swap.new_interviewer)} interviews.",
         )
         await self.interview._send(conversation, swap.replies, candidate)
-        await respond(text="Swapped. The new plan is in the thread.", response_type="ephemeral")
 
     async def _last_session_with_guests(self, user_key: str) -> SessionRecord | None:
         """The most recent Slack session the user is candidate or interviewer of."""
@@ -335,6 +397,9 @@ class GroupPractice:
         await ack()
         action_id = str(action.get("action_id") or "")
         clicker = str(body.get("user", {}).get("id") or "")
+        if action_id == SWAP_ACTION and clicker:
+            await self._accept_swap(str(action.get("value") or ""), clicker, respond)
+            return
         if not action_id.startswith(SCORE_ACTION) or not clicker:
             return
         session_id, _, index_text = str(action.get("value") or "").partition("|")
@@ -348,8 +413,8 @@ class GroupPractice:
         async def tell(text: str) -> None:
             await respond(text=text, response_type="ephemeral", replace_original=False)
 
-        if record is None:
-            await tell("This interview no longer exists.")
+        if record is None or not await can_view(self.store, record, f"slack:{clicker}"):
+            await tell(NOT_YOURS)
             return
         try:
             await record_score(
@@ -368,3 +433,26 @@ class GroupPractice:
         conversation = parse_conversation_key(record.conversation_key)
         if record.state == "finished" and conversation is not None:
             await self.post_comparison(record, conversation)
+
+    async def _accept_swap(self, session_id: str, clicker: str, respond: AsyncRespond) -> None:
+        """The "Accept swap" button: only the session's peer interviewer can press it."""
+        from adapters.slack.app import parse_conversation_key, user_ref
+
+        async def tell(text: str) -> None:
+            await respond(text=text, response_type="ephemeral", replace_original=False)
+
+        user = user_ref(clicker)
+        record = await self.store.load_session(session_id)
+        if record is None or not await can_view(self.store, record, user.key):
+            await tell(NOT_YOURS)
+            return
+        conversation = parse_conversation_key(record.conversation_key)
+        if await role_in(self.store, record, user.key) != INTERVIEWER or conversation is None:
+            await tell("Only the interviewer who was asked can accept.")
+            return
+        try:
+            await self._swap(record, conversation, user)
+        except CommunityError as exc:
+            await tell(str(exc))
+            return
+        await tell("Swapped. The new plan is in the thread.")

@@ -8,7 +8,11 @@ adapter must deliver ``notes_markdown`` privately (ephemeral/DM) and only to the
 Role swap: the interviewer becomes the candidate of a *new* session on the same job (the stored
 job profile and the same options, planned afresh, so they are not answering the questions whose
 notes they just read, as far as the question bank allows) in the same room, and the former
-candidate becomes its interviewer. Observers carry over. The first session must be finished (or
+candidate becomes its interviewer. Being the candidate means being recorded, scored and kept, so
+the swap happens only with the interviewer's consent: the candidate can only *ask*
+(``check_swap``; the adapter shows the interviewer an accept button), and ``swap_roles`` runs
+only for the interviewer. Observers do not carry over: they agreed to watch the first
+candidate, and the new candidate invites whom they like. The first session must be finished (or
 ended) first: one interview at a time per room keeps the thread readable.
 """
 
@@ -18,12 +22,12 @@ import random
 from dataclasses import dataclass
 
 from bot.community.errors import CommunityError
-from bot.community.participants import INTERVIEWER, OBSERVER, interviewer_of
+from bot.community.participants import INTERVIEWER, interviewer_of
 from bot.community.scoring import rubric_scale
 from bot.domain import Question
 from bot.engine import InterviewEngine
 from bot.events import ConversationRef, Reply
-from bot.ports import Participant, SessionRecord
+from bot.ports import Participant, SessionRecord, Store
 from bot.render import TYPE_LABELS
 
 IN_QUESTION = ("asking", "follow_up", "paused")
@@ -126,17 +130,11 @@ class Swap:
     session: SessionRecord
 
 
-async def swap_roles(
-    engine: InterviewEngine,
-    record: SessionRecord,
-    *,
-    by: str,
-    conversation: ConversationRef,
-    now: float,
-) -> Swap:
-    """Start the mirrored session (see the module docstring). ``by`` must be the candidate or the
-    interviewer of ``record``; ``conversation`` is the room the new session lives in."""
-    store = engine.store
+async def check_swap(
+    store: Store, record: SessionRecord, *, by: str, conversation: ConversationRef
+) -> str:
+    """Whether a swap of ``record`` can start now; returns the interviewer's user key (the one
+    whose consent it needs). ``by`` must be the candidate or the interviewer of ``record``."""
     interviewer = await interviewer_of(store, record)
     if interviewer is None:
         raise CommunityError(
@@ -150,10 +148,27 @@ async def swap_roles(
         raise CommunityError(
             "The interviewer already has an interview open here; finish or end it first."
         )
+    return interviewer
+
+
+async def swap_roles(
+    engine: InterviewEngine,
+    record: SessionRecord,
+    *,
+    by: str,
+    conversation: ConversationRef,
+    now: float,
+) -> Swap:
+    """Start the mirrored session (see the module docstring). ``by`` must be the interviewer of
+    ``record``: running it is their consent to become the candidate. ``conversation`` is the
+    room the new session lives in."""
+    store = engine.store
+    interviewer = await check_swap(store, record, by=by, conversation=conversation)
+    if by != interviewer:
+        raise CommunityError(
+            "Only the interviewer can accept a role swap: it makes them the candidate."
+        )
     fresh = await _open_mirror(engine, record, interviewer, conversation, now)
     replies = await engine.current(interviewer, conversation)
     await store.add_participant(Participant(fresh.id, record.user_key, INTERVIEWER, now))
-    for guest in await store.participants(record.id):
-        if guest.role == OBSERVER and guest.user_key != interviewer:
-            await store.add_participant(Participant(fresh.id, guest.user_key, OBSERVER, now))
     return Swap(interviewer, record.user_key, replies, fresh)
