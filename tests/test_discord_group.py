@@ -19,8 +19,9 @@ pytest.importorskip("discord")
 
 from icalendar import Calendar
 
-from bot.domain import JobProfile
+from bot.domain import InterviewPlan, JobProfile
 from bot.planning.bank import QuestionBank
+from bot.ports import SessionRecord
 from cogs.interview import NOT_YOURS
 from cogs.practice import PracticeCog
 from tests.fake_discord import (
@@ -481,6 +482,40 @@ async def test_leaderboard_is_off_by_default_and_counts_sessions(
     assert f"1. <@{CANDIDATE_ID}> — 1 session" in board.content
     assert not private(board) and board.json["data"]["allowed_mentions"]["parse"] == []
     assert "/5" not in board.content
+
+
+async def test_leaderboard_counts_only_this_servers_sessions_never_dms(
+    harness: Harness, fake: FakeDiscord, bank: QuestionBank
+) -> None:
+    """A server's board counts sessions held in that server (``discord:<guild id>:``): practice
+    in a DM with the bot and on another server never shows."""
+    store = await store_of(harness)
+    now = time.time()
+    question = bank.questions[0]
+    for sid, user, key in (
+        ("here1", f"discord:{PARTNER_ID}", f"discord:{GUILD_ID}:{OTHER_CHANNEL}"),
+        ("dm1", f"discord:{OBSERVER_ID}", f"discord:dm:{DM_CHANNEL_ID}"),
+        ("dm2", f"discord:{PARTNER_ID}", f"discord:dm:{DM_CHANNEL_ID}"),
+        ("away1", f"discord:{STRANGER_ID}", f"discord:{GUILD_ID + 1}:{OTHER_CHANNEL}"),
+    ):
+        await store.create_session(
+            SessionRecord(
+                id=sid,
+                user_key=user,
+                conversation_key=key,
+                state="finished",
+                profile=JobProfile(title="Data Engineer"),
+                plan=InterviewPlan(questions=(question,)),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    harness.interact(command("interview-admin", "set", {"leaderboard": True}))
+    await said(fake, "Weekly practice leaderboard: on")
+    harness.interact(command("practice", "leaderboard"))
+    board = (await said(fake, "This week's practice"))[-1].content
+    assert f"1. <@{PARTNER_ID}> — 1 session" in board  # their DM session is not counted
+    assert str(OBSERVER_ID) not in board and str(STRANGER_ID) not in board
 
 
 async def test_every_cross_user_attempt_is_refused(harness: Harness, fake: FakeDiscord) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import subprocess
 import time
@@ -614,3 +615,28 @@ def test_manifest_escapes_mentions_and_asks_for_what_the_commands_need() -> None
     assert {"users:read", "files:read", "files:write", "chat:write", "im:write"} <= scopes
     for word in ("show", "share", "invite", "practice", "audio", "admin"):
         assert word in command["usage_hint"] and f"/interview {word}" in USAGE
+
+
+async def test_leaderboard_counts_channel_practice_never_dms(
+    group: Harness, engine: InterviewEngine, bank: QuestionBank
+) -> None:
+    """Practice in a DM with the bot is private: the workspace board counts public (C…) and
+    private (G…) channel sessions only."""
+    h, fake = group, group.fake
+    now = time.time()
+    for sid, user, key in (
+        ("pub1", "slack:UPUB", "slack:C1:1.1"),
+        ("priv1", "slack:UPRIV", "slack:G2:2.2"),
+        ("dm1", "slack:UDM", "slack:D3:"),
+        ("dm2", "slack:UPUB", "slack:D4:"),
+    ):
+        record = finished_session(bank, sid, user, [3.0])
+        await save(engine, dataclasses.replace(record, conversation_key=key, updated_at=now))
+    fake.users["UADMIN"] = {"is_admin": True}
+    await h.command("admin leaderboard=on", user="UADMIN")
+    await _response(h, "leaderboard: on", what="board on")
+    await h.command("practice leaderboard")
+    board = (await _response(h, "This week's practice", what="board"))["text"]
+    assert "<@UPUB> — 1 session" in board  # their DM session is not counted
+    assert "<@UPRIV> — 1 session" in board
+    assert "UDM" not in board

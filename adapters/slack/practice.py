@@ -3,7 +3,7 @@ with an ``.ics`` file, the weekly leaderboard and the workspace's settings.
 
 Slack apps usually get one slash command, so what Discord has as ``/practice`` lives under
 ``/interview practice``. The workspace is the scope (``slack:<team id>``): one bot token serves
-one workspace, so the leaderboard counts every Slack session this bot ran. Admin settings are
+one workspace, so the leaderboard counts every Slack *channel* session this bot ran (never DMs). Admin settings are
 changed only by workspace admins and owners, checked with ``users.info`` on every change (a
 demoted admin loses the power at once).
 
@@ -57,6 +57,13 @@ PRACTICE_USAGE = (
     "`timezone Europe/Berlin` sets your zone\n"
     "• `leaderboard`: this week's practice streaks (if an admin turned it on)"
 )
+
+
+# The leaderboard counts sessions held where the workspace can see them: channels (public ids
+# start with C, private ones with G). Practice in a DM with the bot (D…) is nobody else's
+# business, so it never shows on a board. Conversation keys carry no team id: one install (bot
+# token) serves one workspace, so every channel session this bot ran belongs to this workspace.
+BOARD_PREFIXES = ("slack:C", "slack:G")
 
 
 def plain(markdown: str) -> str:
@@ -132,7 +139,7 @@ class Practice:
             elif sub == "leaderboard":
                 settings = await self.scope_settings(team_id)
                 text = await leaderboard.leaderboard_text(
-                    self.store, settings, "slack:", time.time(), mention="<@{}>"
+                    self.store, settings, BOARD_PREFIXES, time.time(), mention="<@{}>"
                 )
                 await tell(text.replace("server", "workspace"))
             else:

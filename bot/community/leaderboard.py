@@ -37,17 +37,28 @@ class Standing:
     streak: int  # consecutive weeks, this one included, with at least one completed session
 
 
+async def _counts(store: Store, prefixes: tuple[str, ...], since: float) -> dict[str, int]:
+    """Sessions finished since ``since`` per user, summed over the (disjoint) prefixes."""
+    total: dict[str, int] = {}
+    for prefix in prefixes:
+        for user, count in await store.completed_counts(prefix, since, _LIMIT):
+            total[user] = total.get(user, 0) + count
+    return total
+
+
 async def weekly_standings(
-    store: Store, conversation_prefix: str, now: float, *, top: int = TOP
+    store: Store, conversation_prefix: str | tuple[str, ...], now: float, *, top: int = TOP
 ) -> list[Standing]:
     """This week's board for the sessions whose conversation key starts with the prefix (a
-    server: ``discord:<guild id>:``), most sessions first, then longest streak."""
+    server: ``discord:<guild id>:``) or with any of several disjoint prefixes (Slack's channel
+    kinds), most sessions first, then longest streak."""
+    prefixes = (
+        (conversation_prefix,) if isinstance(conversation_prefix, str) else conversation_prefix
+    )
     starts = [week_start(now) - k * WEEK_S for k in range(STREAK_WEEKS)]
     # completed_counts(since) counts sessions finished since ``since``: the count for week k is
     # the difference between the cumulative counts at its start and at the next week's start.
-    cumulative = [
-        dict(await store.completed_counts(conversation_prefix, since, _LIMIT)) for since in starts
-    ]
+    cumulative = [await _counts(store, prefixes, since) for since in starts]
     standings = []
     for user in cumulative[0]:
         weekly = [
@@ -67,7 +78,7 @@ async def weekly_standings(
 async def leaderboard_text(
     store: Store,
     settings: ScopeSettings,
-    conversation_prefix: str,
+    conversation_prefix: str | tuple[str, ...],
     now: float,
     *,
     mention: str = "{}",
