@@ -31,7 +31,6 @@ from adapters.discord.glue import (
     user_ref,
 )
 from adapters.discord.render import clip_label, split_text
-from adapters.discord.views import group_view
 from bot.community import leaderboard, prefs, queue, schedule
 from bot.community.errors import CommunityError
 from bot.community.scope import ScopeSettings, load_scope_settings, scope_key
@@ -245,8 +244,8 @@ class PracticeCog(commands.Cog, name="Practice"):
 
     async def _requeue_partner(self, partner: QueueEntry) -> None:
         """The match took the partner out of the queue but no room could be opened: tell them
-        where they queued, with a "Queue again" button (re-joining for them here could silently
-        match them with a third member nobody then tells)."""
+        (re-joining for them here could silently match them with a third member nobody then
+        tells)."""
         await self._tell_queued(
             partner,
             "I found you a practice partner but couldn't open a private thread for you both "
@@ -269,7 +268,8 @@ class PracticeCog(commands.Cog, name="Practice"):
         )
 
     async def _requeue(self, interaction: discord.Interaction, role: str, who: str) -> None:
-        """The "Queue again" button under an expiry message: only for the member it was for."""
+        """The "Queue again" button under expiry messages posted in a channel before they went
+        to DMs (buttons outlive the code that posted them): only for the member it was for."""
         owner, _, voice = who.partition("v")
         if str(interaction.user.id) != owner:
             await self._reply(interaction, "This button is for the member who was in the queue.")
@@ -284,18 +284,27 @@ class PracticeCog(commands.Cog, name="Practice"):
         return told
 
     async def _tell_queued(self, entry: QueueEntry, text: str) -> int:
-        """A message to a member where they queued, with their own "Queue again" button."""
+        """Tell a member about their queue entry in a DM: joining the queue was private, so who
+        queued and for which kind of role stays private too. Only when no DM can be sent, a
+        neutral mention where they queued (no role, no details) says to look at the queue."""
         member = user_id_of(entry.user_key)
         conversation = parse_conversation_key(entry.conversation_key)
         if member is None or conversation is None:
             return 0
+        where = f"<#{room_id(conversation)}>"
+        try:
+            dm = await self.bot.create_dm(discord.Object(id=member))
+            await dm.send(f"{text}\n(The queue is in {where}: `/practice queue` there.)")
+            return 1
+        except discord.HTTPException as exc:
+            log.info("no DM with %s (%s); a neutral note where they queued", member, exc)
         room = self.bot.get_partial_messageable(
             room_id(conversation), guild_id=guild_id_of(conversation)
         )
         try:
             await room.send(
-                f"<@{member}> {text}",
-                view=group_view(("requeue", entry.role_type, f"{member}v{int(entry.voice)}")),
+                f"<@{member}>, your place in the practice queue has ended (I couldn't DM you the "
+                "details). `/practice queue` to join again.",
                 allowed_mentions=discord.AllowedMentions(users=[discord.Object(id=member)]),
             )
             return 1
@@ -319,14 +328,24 @@ class PracticeCog(commands.Cog, name="Practice"):
         if conversation is None or member is None:
             log.warning("reminder %s has no Discord destination", reminder.id)
             return
-        room = self.bot.get_partial_messageable(
-            room_id(conversation), guild_id=guild_id_of(conversation)
-        )
-        await room.send(
+        mention = discord.AllowedMentions(users=[discord.Object(id=member)])
+        full = (
             f"<@{member}> ⏰ {reminder.text} Start with `/interview start`, or "
-            "`/practice queue` to find a partner.",
-            allowed_mentions=discord.AllowedMentions(users=[discord.Object(id=member)]),
+            "`/practice queue` to find a partner."
         )
+        guild = guild_id_of(conversation)
+        if guild is not None:
+            # Set up where no DM could be opened: try a DM again now; failing that, the server
+            # channel gets a bare nudge, never the member's private note.
+            try:
+                dm = await self.bot.create_dm(discord.Object(id=member))
+                await dm.send(full, allowed_mentions=mention)
+                return
+            except discord.HTTPException as exc:
+                log.info("still no DM with %s (%s); a bare reminder in the channel", member, exc)
+            full = f"<@{member}>, you asked me to remind you to practise now."
+        room = self.bot.get_partial_messageable(room_id(conversation), guild_id=guild)
+        await room.send(full, allowed_mentions=mention)
 
     async def deliver_reminders_once(self, now: float | None = None) -> int:
         return await schedule.deliver_due_reminders(

@@ -335,27 +335,58 @@ async def test_queue_matches_two_members_and_a_no_show_is_told_politely(
     assert voice.json["type"] == 2
     everyone = next(o for o in voice.json["permission_overwrites"] if o["id"] == str(GUILD_ID))
     assert int(everyone["deny"]) & (1 << 10)
-    hello = (await harness.posted(thread_id, lambda c: "Matched for **software**" in c.content))[0]
-    assert f"<#{voice.response['id']}>" in hello.content
-    assert sorted(hello.json["allowed_mentions"]["users"]) == sorted([CANDIDATE_ID, PARTNER_ID])
+    hello_call = await harness.posted(thread_id, lambda c: "Matched for **software**" in c.content)
+    hello = hello_call[0].response
+    assert f"<#{voice.response['id']}>" in hello_call[0].content
+    assert sorted(hello_call[0].json["allowed_mentions"]["users"]) == sorted(
+        [CANDIDATE_ID, PARTNER_ID]
+    )
 
     assert harness.bot is not None
     practice = cast(PracticeCog, harness.bot.get_cog("Practice"))
     assert await practice.expire_queue_once(time.time() + 16 * 60) == 1
+    # Joining was private (ephemeral), so the expiry, which names the role, goes to a DM.
+    opened = await fake.wait_call("POST", r"/users/@me/channels$")
+    assert str(opened[-1].json["recipient_id"]) == str(STRANGER_ID)
     expired = (
-        await harness.posted(CHANNEL_ID, lambda c: "took you out of the queue" in c.content)
+        await harness.posted(DM_CHANNEL_ID, lambda c: "took you out of the queue" in c.content)
     )[0]
-    assert expired.content.startswith(f"<@{STRANGER_ID}>")
-    assert expired.json["allowed_mentions"]["users"] == [STRANGER_ID]
-    requeue = ids(expired, "ibg:requeue:data:")[0]
-    harness.interact(button(requeue, expired.response, user_id=CANDIDATE_ID))
+    assert "**data**" in expired.content and f"<#{CHANNEL_ID}>" in expired.content
+    assert not [c for c in fake.find("POST", rf"/channels/{CHANNEL_ID}/messages$")]
+    store = await store_of(harness)
+    assert await store.queue_entries(f"discord:{GUILD_ID}") == []
+    # A "Queue again" button posted in the channel by an older version still works, for its
+    # member only.
+    legacy = f"ibg:requeue:data:{STRANGER_ID}v0"
+    row = {"type": 1, "components": [{"type": 2, "style": 1, "label": "x", "custom_id": legacy}]}
+    old_message = {**hello, "channel_id": str(CHANNEL_ID), "components": [row]}
+    harness.interact(button(legacy, old_message, user_id=CANDIDATE_ID))
     await said(fake, "This button is for the member who was in the queue")
-    harness.interact(button(requeue, expired.response, user_id=STRANGER_ID))
+    harness.interact(button(legacy, old_message, user_id=STRANGER_ID))
     await fake.wait_for(
         lambda: len([c for c in fake.calls if "practice queue for **data**" in c.content]) >= 2,
-        what="requeued",
+        what="queued again",
     )
-    store = await store_of(harness)
+    assert await practice.expire_queue_once(time.time() + 16 * 60) == 1
+    # With the DM refused, the channel gets a neutral mention: no role, no button.
+    fake.fail_next("POST", rf"/channels/{DM_CHANNEL_ID}/messages$", status=403)
+    harness.interact(command("practice", "queue", {"role": "data"}, user_id=STRANGER_ID))
+    await fake.wait_for(
+        lambda: len([c for c in fake.calls if "practice queue for **data**" in c.content]) >= 3,
+        what="queued a third time",
+    )
+    assert await practice.expire_queue_once(time.time() + 16 * 60) == 1
+    neutral = (await harness.posted(CHANNEL_ID, lambda c: "practice queue has ended" in c.content))[
+        0
+    ]
+    assert neutral.content.startswith(f"<@{STRANGER_ID}>")
+    assert neutral.json["allowed_mentions"]["users"] == [STRANGER_ID]
+    assert "data" not in neutral.content.lower() and not neutral.custom_ids
+    harness.interact(command("practice", "queue", {"role": "data"}, user_id=STRANGER_ID))
+    await fake.wait_for(
+        lambda: len([c for c in fake.calls if "practice queue for **data**" in c.content]) >= 4,
+        what="queued a fourth time",
+    )
     assert [e.user_key for e in await store.queue_entries(f"discord:{GUILD_ID}")] == [
         f"discord:{STRANGER_ID}"
     ]
@@ -460,6 +491,43 @@ async def test_a_reminder_is_delivered_after_a_restart_with_an_ics_file(
         assert await second.store.reminders_for_user(CANDIDATE) == []
     finally:
         await second.stop()
+
+
+async def test_a_reminder_never_shows_its_note_in_a_server_channel(
+    harness: Harness, fake: FakeDiscord
+) -> None:
+    """With no DM possible when it was set up, the reminder was stored for the server channel.
+    At delivery a DM is tried again; if that fails too, the channel gets a bare nudge without
+    the member's note."""
+    fake.fail_next("POST", r"/users/@me/channels$", status=403)
+    harness.interact(
+        command("practice", "schedule", {"when": "in 2h", "note": "my weak spot: salary talk"})
+    )
+    await said(fake, "Reminder set for")
+    store = await store_of(harness)
+    [reminder] = await store.reminders_for_user(CANDIDATE)
+    assert reminder.conversation_key == f"discord:{GUILD_ID}:{CHANNEL_ID}"
+    assert harness.bot is not None
+    practice = cast(PracticeCog, harness.bot.get_cog("Practice"))
+    fake.fail_next("POST", r"/users/@me/channels$", status=403)
+    assert await practice.deliver_reminders_once(time.time() + 7300) == 1
+    nudge = (await harness.posted(CHANNEL_ID, lambda c: "remind you" in c.content))[-1]
+    assert nudge.content == f"<@{CANDIDATE_ID}>, you asked me to remind you to practise now."
+    assert nudge.json["allowed_mentions"]["users"] == [CANDIDATE_ID]
+    assert not [c for c in fake.calls if "salary" in c.content and "/channels/" in c.path]
+
+    # When the DM works at delivery time, the full reminder (note included) goes there.
+    harness.interact(command("practice", "schedule", {"when": "in 3h", "note": "salary again"}))
+    await fake.wait_for(
+        lambda: len([c for c in fake.calls if "Reminder set for" in c.content]) >= 2,
+        what="second reminder",
+    )
+    [second] = await store.reminders_for_user(CANDIDATE)
+    assert second.conversation_key == f"discord:dm:{DM_CHANNEL_ID}"
+    assert await practice.deliver_reminders_once(time.time() + 11000) == 1
+    dm = (await harness.posted(DM_CHANNEL_ID, lambda c: "salary again" in c.content))[-1]
+    assert dm.content.startswith(f"<@{CANDIDATE_ID}> ⏰")
+    assert not fake.find("POST", rf"/channels/{CHANNEL_ID}/messages$")[1:]
 
 
 async def test_leaderboard_is_off_by_default_and_counts_sessions(
@@ -653,8 +721,11 @@ async def test_a_match_without_thread_permission_tells_both_members(
     fake.fail_next("POST", rf"/channels/{CHANNEL_ID}/threads$", status=403)
     harness.interact(command("practice", "queue", {"role": "product"}, user_id=PARTNER_ID))
     await said(fake, "couldn't open a private thread here")
-    told = await harness.posted(CHANNEL_ID, lambda c: "found you a practice partner" in c.content)
-    assert told[0].content.startswith(f"<@{CANDIDATE_ID}>")
-    assert ids(told[0], f"ibg:requeue:product:{CANDIDATE_ID}v0")
+    told = await harness.posted(
+        DM_CHANNEL_ID, lambda c: "found you a practice partner" in c.content
+    )
+    opened = fake.find("POST", r"/users/@me/channels$")
+    assert str(opened[-1].json["recipient_id"]) == str(CANDIDATE_ID)
+    assert f"<#{CHANNEL_ID}>" in told[0].content
     store = await store_of(harness)
     assert await store.queue_entries(f"discord:{GUILD_ID}") == []

@@ -478,15 +478,18 @@ async def test_practice_queue_matches_two_members(group: Harness) -> None:
     await h.command("practice queue backend voice", user="U2")
     matched = await _response(h, "Matched with <@U1>", what="matched")
     assert "can't open huddles" in matched["text"], "a voice wish is answered, not ignored"
-    match = await fake.wait_for(
-        lambda: [
-            c.params
-            for c in fake.called("chat.postMessage")
-            if "<@U1>" in c.params["text"] and "<@U2>" in c.params["text"]
-        ],
-        what="the match message",
-    )
-    assert match[0]["channel"] == "C1" and "thread_ts" not in match[0]
+    assert "I sent you both the details in a DM" in matched["text"]
+    assert matched["response_type"] == "ephemeral"
+    # Joining was private, so the match is announced to each of the two in a DM, not in C1.
+    told = {
+        c.params["channel"]: c.params["text"]
+        for c in fake.called("chat.postMessage")
+        if "You were matched with" in c.params["text"]
+    }
+    assert set(told) == {"DU1", "DU2"}
+    assert "<@U2>" in told["DU1"] and "<@U1>" in told["DU2"]
+    assert all("*software*" in t and "<#C1>" in t for t in told.values())
+    assert not [c for c in fake.called("chat.postMessage") if c.params["channel"] == "C1"]
     await h.command("practice leave")
     await _response(h, "weren't in the queue", what="matched entries are gone")
 

@@ -154,16 +154,14 @@ class Practice:
 
         if is_dm(channel):
             raise CommunityError(
-                "Join the queue from a channel: that's where I open the shared thread when "
-                "someone matches."
+                "Join the queue from a channel: that's where you two practise when someone matches."
             )
         settings = await self.scope_settings(team_id)
         if not settings.channel_allowed(channel):
             raise CommunityError(self.interview.channel_refusal(settings))
         words = [w for w in rest.split() if w.lower() != "voice"]
         huddle = (
-            " (Slack apps can't open huddles: start one in the match thread if you both want "
-            "to talk.)"
+            " (Slack apps can't open huddles: start one together if you both want to talk.)"
             if len(words) < len(rest.split())
             else ""
         )
@@ -182,39 +180,31 @@ class Practice:
         )
         if result.partner is None:
             await tell(
-                queue.waiting_text(result).replace(
-                    "the leave command", "`/interview practice leave`"
-                )
+                queue.waiting_text(result)
+                .replace("the leave command", "`/interview practice leave`")
+                .replace("I'll open a shared thread for you both", "I'll DM you both")
                 + huddle
             )
             return
         partner = result.partner
         partner_id = partner.user_key.removeprefix("slack:")
-        text = (
-            f"<@{partner_id}> and <@{user.user_id}>: "
-            + plain(queue.matched_text(role_type, False))
-            + " In Slack: the candidate runs `/interview start` in this channel, then "
-            "`/interview invite @partner interviewer`."
+        # Joining the queue was private (ephemeral), so the match is too: each of the two gets
+        # a DM, never a channel post naming them and the kind of role they practise for.
+        details = (
+            f"*{queue.role_label(role_type)}* practice! Agree who is interviewed first: the "
+            f"candidate runs `/interview start` in <#{channel}>, then `/interview invite "
+            "@partner interviewer`; swap roles when it's done."
         )
-        try:
-            response = await self.interview.client.chat_postMessage(channel=channel, text=text)
-            await self.interview.client.chat_postMessage(
-                channel=channel,
-                thread_ts=str(response.get("ts") or "") or None,
-                text="Say hello here and agree who is interviewed first.",
-            )
-        except SlackApiError as exc:  # not a member of this channel: tell both in their DMs
-            log.info("cannot announce a match in %s: %s", channel, exc.response.get("error"))
-            for one, other in ((user.user_id, partner_id), (partner_id, user.user_id)):
-                await self._tell_dm(one, f"You were matched with <@{other}>! {text}")
-            await tell(f"Matched with <@{partner_id}>: I sent you both the details in a DM.")
-            return
-        await tell(f"Matched with <@{partner_id}>: see the message in <#{channel}>.{huddle}")
-        partner_channel = partner.conversation_key.split(":")[1]
-        if partner_channel != channel:
-            await self._tell_dm(
-                partner_id, f"You were matched with <@{user.user_id}>: see <#{channel}>."
-            )
+        told_partner = await self._tell_dm(
+            partner_id, f"You were matched with <@{user.user_id}> for {details}"
+        )
+        told_me = await self._tell_dm(
+            user.user_id, f"You were matched with <@{partner_id}> for {details}"
+        )
+        where = "I sent you both the details in a DM." if told_me else details
+        if not told_partner:
+            where += f" I couldn't DM <@{partner_id}>: please reach out to them yourself."
+        await tell(f"Matched with <@{partner_id}>: {where}{huddle}")
 
     async def _schedule(self, user: UserRef, rest: str, tell: Callable[[str], Any]) -> None:
         when_text, _, note = rest.partition("--")
@@ -245,11 +235,14 @@ class Practice:
             .replace("attached .ics file", ".ics file I sent to our DM")
         )
 
-    async def _tell_dm(self, user_id: str, text: str) -> None:
+    async def _tell_dm(self, user_id: str, text: str) -> bool:
+        """A DM to one member; False (logged) when Slack refused it."""
         try:
             await self.interview.client.chat_postMessage(channel=await self._dm(user_id), text=text)
         except SlackApiError as exc:
             log.info("could not DM %s: %s", user_id, exc.response.get("error"))
+            return False
+        return True
 
     # ------------------------------------------------------------------ background work
     async def send_reminder(self, reminder: Reminder) -> None:
