@@ -5,6 +5,7 @@ Contracts (documented in README and docs/JSON.md, kept stable):
   interview-bot analyze FILE [--json]
   interview-bot share SESSION [--user U] [--revoke] [--json]
   interview-bot export SESSION [--format md|pdf] -o FILE
+  interview-bot export SESSION --audio DIR   (the candidate's kept recordings, q01.ogg, …)
 Exit codes: 0 ok, 1 the interview could not start (bad input), 2 configuration or store error,
 130 interrupted (progress saved).
 """
@@ -90,7 +91,13 @@ def _progress_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     export = sub.add_parser("export", help="write one interview to a Markdown or PDF file")
     export.add_argument("session_id", help="session id (or a unique prefix) from history")
     export.add_argument("--format", choices=("md", "pdf"), help="default: from -o's extension")
-    export.add_argument("-o", "--output", type=Path, required=True, help="file to write")
+    export.add_argument("-o", "--output", type=Path, help="file to write")
+    export.add_argument(
+        "--audio",
+        type=Path,
+        metavar="DIR",
+        help="write the recordings kept of your spoken answers (audio opt-in) into DIR",
+    )
     export.add_argument("--user", help="whose interview (default: login name)")
     serve = sub.add_parser("serve", help="serve share links (and /healthz, /metrics) over HTTP")
     serve.add_argument("--port", type=int, help="default $HTTP_PORT, else 8080; 0 = any free")
@@ -368,20 +375,48 @@ async def _share(args: argparse.Namespace, settings: Settings, out: Console, err
 
 
 async def _export(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
-    """export SESSION -o FILE: exit 0 written, 1 not the user's session or unknown format."""
+    """export SESSION -o FILE and/or --audio DIR: exit 0 written (or no recordings kept), 1 not
+    the user's session, unknown format or DIR unwritable. Recordings are the candidate's only."""
     from bot.access import AccessDenied
+    from bot.community.prefs import Recording, recordings
     from bot.export import export_session
 
-    fmt = args.format or ("pdf" if args.output.suffix.lower() == ".pdf" else "md")
+    if args.output is None and args.audio is None:
+        err.print("! export needs -o FILE (the transcript), --audio DIR (recordings) or both.")
+        return 1
     user = console_user(args.user)
+    exported = None
+    clips: list[Recording] = []
     async with _store_only(settings) as store:
         try:
-            exported = await export_session(store, args.session_id, user.key, fmt)
+            if args.output is not None:
+                fmt = args.format or ("pdf" if args.output.suffix.lower() == ".pdf" else "md")
+                exported = await export_session(store, args.session_id, user.key, fmt)
+            if args.audio is not None:
+                _, clips = await recordings(store, args.session_id, user.key)
         except AccessDenied as exc:
             err.print(f"! {exc}", markup=False)
             return 1
-    args.output.write_bytes(exported.data)
-    out.print(f"Written to {args.output} ({fmt}, {len(exported.data)} bytes)", markup=False)
+    if exported is not None:
+        args.output.write_bytes(exported.data)
+        out.print(f"Written to {args.output} ({fmt}, {len(exported.data)} bytes)", markup=False)
+    if args.audio is not None:
+        if not clips:
+            out.print(
+                "No recordings are kept for this interview (audio opt-in was off, or no answer "
+                "was spoken).",
+                markup=False,
+            )
+            return 0
+        try:
+            args.audio.mkdir(parents=True, exist_ok=True)
+            for clip in clips:
+                (args.audio / clip.filename).write_bytes(clip.data)
+        except OSError as exc:
+            err.print(f"! Could not write to {args.audio}: {exc.strerror or exc}", markup=False)
+            return 1
+        names = ", ".join(c.filename for c in clips)
+        out.print(f"Wrote {len(clips)} recording(s) to {args.audio}: {names}", markup=False)
     return 0
 
 

@@ -8,6 +8,7 @@ buttons) and who may act (the candidate only).
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import time
 import uuid
@@ -1351,6 +1352,43 @@ class InterviewCog(commands.Cog, name="Interview"):
         )
         await self._reply(interaction, text)
 
+    @interview.command(
+        name="recordings", description="Get back the kept recordings of your spoken answers"
+    )
+    @app_commands.describe(session="Session id (or its first characters) from /interview history")
+    async def recordings(
+        self, interaction: discord.Interaction, session: app_commands.Range[str, 1, 64]
+    ) -> None:
+        """The candidate's own clips as private attachments (``prefs.recordings`` refuses
+        everyone else, observers included)."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            session_id, clips = await prefs.recordings(
+                self.engine.store, session, user_ref(interaction.user).key
+            )
+        except AccessDenied as exc:
+            await self._reply(interaction, str(exc))
+            return
+        if not clips:
+            await self._reply(
+                interaction,
+                f"No recordings are kept for interview `{session_id}` (audio opt-in was off, or "
+                "no answer was spoken).",
+            )
+            return
+        fits = [c for c in clips if len(c.data) <= RECORDING_MAX_BYTES]
+        too_big = [c.filename for c in clips if len(c.data) > RECORDING_MAX_BYTES]
+        note = f" Too large to attach here: {', '.join(too_big)}." if too_big else ""
+        for start in range(0, max(len(fits), 1), 10):  # Discord: 10 attachments per message
+            batch = fits[start : start + 10]
+            await self._reply(
+                interaction,
+                f"Recordings of interview `{session_id}` (only you can see this).{note}"
+                if start == 0
+                else "More recordings:",
+                files=[discord.File(io.BytesIO(c.data), filename=c.filename) for c in batch],
+            )
+
     # ------------------------------------------------------------------ restart
     @commands.Cog.listener()
     async def on_ready(self) -> None:
@@ -1399,6 +1437,9 @@ class InterviewCog(commands.Cog, name="Interview"):
 
 OPEN = ("briefing", "asking", "follow_up", "paused")
 
+
+# Per attachment; Discord refuses uploads over 10 MiB for most servers.
+RECORDING_MAX_BYTES = 8 * 1024 * 1024
 
 # The one refusal for a group button on a session that is gone or not the clicker's.
 NOT_YOURS = "Only the candidate and the people they invited can score or see this interview."

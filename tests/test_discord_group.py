@@ -21,7 +21,7 @@ from icalendar import Calendar
 
 from bot.domain import InterviewPlan, JobProfile
 from bot.planning.bank import QuestionBank
-from bot.ports import SessionRecord
+from bot.ports import Participant, SessionRecord, StoredAudio
 from cogs.interview import NOT_YOURS
 from cogs.practice import PracticeCog
 from tests.fake_discord import (
@@ -700,7 +700,37 @@ async def test_privacy_audio_opt_in_and_forget_in_discord(
     harness: Harness, fake: FakeDiscord
 ) -> None:
     harness.interact(command("interview", "audio", {"choice": "on"}))
-    await said(fake, "Audio opt-in is on")
+    opted = (await said(fake, "Audio opt-in is on"))[-1]
+    assert "/interview recordings SESSION" in opted.content  # says how to listen back
+    # Kept clips come back to their candidate only, as private attachments.
+    store = await store_of(harness)
+    now = time.time()
+    await store.create_session(
+        SessionRecord(
+            id="spoken01",
+            user_key=CANDIDATE,
+            conversation_key=f"discord:{GUILD_ID}:{OTHER_CHANNEL}",
+            state="finished",
+            profile=JobProfile(title="Data Engineer"),
+            plan=InterviewPlan(questions=()),
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    await store.save_audio(StoredAudio("spoken01", 1, "ogg", b"OggS answer two", now))
+    await store.add_participant(Participant("spoken01", f"discord:{OBSERVER_ID}", "observer", now))
+    harness.interact(command("interview", "recordings", {"session": "spoken"}))
+    got = (await said(fake, "Recordings of interview `spoken01`"))[-1]
+    assert private(got) and got.files and got.files[0][1] == b"OggS answer two"
+    harness.interact(
+        command("interview", "recordings", {"session": "spoken01"}, user_id=OBSERVER_ID)
+    )
+    await said(fake, "Only the candidate can get the recordings")
+    harness.interact(
+        command("interview", "recordings", {"session": "spoken01"}, user_id=STRANGER_ID)
+    )
+    await said(fake, "No such session: spoken01")
+    assert len([c for c in fake.calls if c.files and b"OggS" in c.files[0][1]]) == 1
     harness.interact(command("interview", "privacy"))
     statement = (await said(fake, "What interview-bot stores about you"))[-1]
     assert "Your opt-in is **on**" in statement.content and private(statement)

@@ -8,11 +8,14 @@ one test per problem found, each failing before its fix.
 - ``/healthz`` (served on the same public port as share pages) names failing checks but does not
   publish their error text (database hosts, users, Redis addresses): that goes to the log;
 - a job read from Redis cannot loosen the sandbox limits past fixed ceilings;
-- a forgotten transcript does not live on in the share route's page cache.
+- a forgotten transcript does not live on in the share route's page cache;
+- audio kept under the opt-in ("so you can listen back") can be got back, by its candidate only
+  (``interview-bot export SESSION --audio DIR``), and the opt-in text says how.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
@@ -217,3 +220,65 @@ async def test_share_link_is_not_built_on_a_wildcard_address(
     loopback = Settings(data_dir=tmp_path / "d", share_secret="s" * 32, http_port=8080)
     made = await create_share(store, loopback, "wildsess0001", "cli:ann", now=time.time())
     assert made.served and made.url.startswith("http://127.0.0.1:8080/s/")
+
+
+# ------------------------------------------------------------------------------ kept audio
+def test_kept_recordings_are_exported_for_the_candidate_only(
+    tmp_path: Path, bank: QuestionBank
+) -> None:
+    """Before the fix the opt-in promised "so you can listen back" but nothing gave the clips
+    back. The real CLI writes them (question number + format, a hostile format never reaching
+    the path); an observer is refused, a stranger exactly as for an id that does not exist."""
+    from bot.community.prefs import GET_RECORDINGS, set_audio_opt_in
+    from bot.ports import StoredAudio
+    from tests.sharing import invite, save, shared_record
+    from tests.test_access import run_cli
+
+    data = tmp_path / "data"
+    data.mkdir()
+
+    async def prepare() -> tuple[str, str]:
+        store = SQLiteStore(data / "interview-bot.sqlite3")
+        await store.open()
+        try:
+            told = await set_audio_opt_in(store, "console:ann", True, now=NOW)
+            assert GET_RECORDINGS in told and "export SESSION --audio DIR" in told
+            record = shared_record(bank, "annvoice1", "console:ann")
+            await save(store, record)
+            await save(store, shared_record(bank, "annquiet1", "console:ann"))
+            for index, fmt, payload in (
+                (0, "ogg", b"OggS first"),
+                (0, "OGG", b"OggS again"),  # a clip per question: the later one is kept
+                (1, "../../etc/passwd", b"RIFF wave"),
+            ):
+                await store.save_audio(StoredAudio(record.id, index, fmt, payload, NOW))
+            await invite(store, record.id, "console:olga")
+            return record.id, "annquiet1"
+        finally:
+            await store.close()
+
+    sid, quiet = asyncio.run(prepare())
+    env = {"INTERVIEW_BOT_DATA_DIR": str(data)}
+    out = tmp_path / "clips"
+    done = run_cli(env, "export", sid, "--audio", str(out), "--user", "ann")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["q01.ogg", "q02.bin"]
+    assert (out / "q01.ogg").read_bytes() == b"OggS again"
+    assert (out / "q02.bin").read_bytes() == b"RIFF wave"
+    assert "Wrote 2 recording(s)" in done.stdout
+    assert not (tmp_path / "etc").exists()
+
+    nothing = run_cli(env, "export", quiet, "--audio", str(tmp_path / "none"), "--user", "ann")
+    assert nothing.returncode == 0 and "No recordings are kept" in nothing.stdout
+
+    observer = run_cli(env, "export", sid, "--audio", str(tmp_path / "o"), "--user", "olga")
+    assert observer.returncode == 1 and "Only the candidate" in observer.stderr
+    assert not (tmp_path / "o").exists()
+    stolen = run_cli(env, "export", sid, "--audio", str(tmp_path / "m"), "--user", "mallory")
+    fake = "0" * len(sid)
+    missing = run_cli(env, "export", fake, "--audio", str(tmp_path / "m"), "--user", "mallory")
+    assert stolen.returncode == missing.returncode == 1
+    assert stolen.stderr.replace(sid, "ID") == missing.stderr.replace(fake, "ID")
+    assert not (tmp_path / "m").exists()
+    neither = run_cli(env, "export", sid, "--user", "ann")
+    assert neither.returncode == 1 and "--audio DIR" in neither.stderr

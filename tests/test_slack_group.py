@@ -25,7 +25,7 @@ from adapters.slack.config import SlackConfig
 from bot.domain import Evaluation, InterviewPlan, JobProfile, Turn
 from bot.engine import InterviewEngine
 from bot.planning.bank import QuestionBank
-from bot.ports import SessionRecord
+from bot.ports import Participant, SessionRecord, StoredAudio
 from bot.progress import weakest_focus
 from bot.settings import Settings
 from bot.speech.config import SpeechConfig
@@ -643,3 +643,31 @@ async def test_leaderboard_counts_channel_practice_never_dms(
     assert "<@UPUB> — 1 session" in board  # their DM session is not counted
     assert "<@UPRIV> — 1 session" in board
     assert "UDM" not in board
+
+
+async def test_kept_recordings_go_back_to_their_candidate_only(
+    group: Harness, engine: InterviewEngine, bank: QuestionBank
+) -> None:
+    """The opt-in says how to listen back, and ``/interview recordings`` delivers the clips to
+    the candidate's DM; an observer and a stranger are refused, nothing is uploaded for them."""
+    h, fake = group, group.fake
+    await h.command("audio on")
+    opted = await _response(h, "Audio opt-in is on", what="opted in")
+    assert "/interview recordings SESSION" in opted["text"]
+    record = finished_session(bank, "spoken1", "slack:U1", [3.0, 4.0])
+    await save(engine, record)
+    now = time.time()
+    await engine.store.save_audio(StoredAudio("spoken1", 0, "m4a", b"clip one", now))
+    await engine.store.save_audio(StoredAudio("spoken1", 1, "m4a", b"clip two", now))
+    await engine.store.add_participant(Participant("spoken1", "slack:U2", "observer", now))
+
+    await h.command("recordings spoken1", user="U2")
+    await _response(h, "Only the candidate can get the recordings", what="observer refused")
+    await h.command("recordings spoken1", user="U3")
+    await _response(h, "No such session: spoken1", what="stranger refused")
+    assert not fake.uploads
+    await h.command("recordings spok")
+    await _response(h, "I sent 2 recording(s) of interview `spoken1` to our DM", what="sent")
+    done = fake.called("files.completeUploadExternal")
+    assert [c.params["channel_id"] for c in done] == ["DU1", "DU1"]
+    assert sorted(fake.uploads.values()) == [b"clip one", b"clip two"]

@@ -111,7 +111,8 @@ USAGE = (
     "weakest areas\n"
     "• `/interview status`, `/interview end`, `/interview history`, `/interview show <id>`, "
     "`/interview share [id]`, `/interview unshare [id]`, `/interview forget`, "
-    "`/interview privacy`, `/interview audio on|off` (keep recordings of spoken answers)\n"
+    "`/interview privacy`, `/interview audio on|off` (keep recordings of spoken answers), "
+    "`/interview recordings <id>` (get them back)\n"
     "• With others (in a channel): `/interview invite @someone observer|interviewer`, "
     "`uninvite @someone`, `leave`, `guests`, `swap`; `/interview practice` for the practice "
     "queue, reminders and the leaderboard; `/interview admin` for workspace admins\n"
@@ -664,6 +665,8 @@ class SlackInterview:
             await self.group.guests_command(user, respond)
         elif sub == "swap":
             await self.group.swap_command(user, respond)
+        elif sub == "recordings":
+            await self.group.recordings_command(user, rest, respond)
         elif sub == "practice":
             await self.practice.command(user, team_id, channel, rest, respond)
         elif sub == "admin":

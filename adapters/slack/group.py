@@ -28,7 +28,7 @@ from adapters.slack.render import (
     markdown_to_mrkdwn,
     sections,
 )
-from bot.access import can_view
+from bot.access import AccessDenied, can_view
 from bot.community.errors import CommunityError
 from bot.community.participants import (
     INTERVIEWER,
@@ -40,6 +40,7 @@ from bot.community.participants import (
     uninvite,
 )
 from bot.community.peer import check_swap, interviewer_notes, notes_markdown, swap_roles
+from bot.community.prefs import recordings
 from bot.community.scoring import compare, comparison_markdown, record_score, rubric_scale
 from bot.events import ConversationRef, Reply, ReplyKind, UserRef
 from bot.ports import SessionRecord
@@ -292,6 +293,44 @@ class GroupPractice:
             f"{mention_of(swap.new_interviewer)} interviews.",
         )
         await self.interview._send(conversation, swap.replies, candidate)
+
+    async def recordings_command(self, user: UserRef, args: str, respond: Respond) -> None:
+        """``/interview recordings SESSION``: the candidate's kept clips, uploaded to their DM
+        with the bot (a slash command's reply cannot carry files; the DM is only theirs)."""
+
+        async def tell(text: str) -> None:
+            await respond(text=text, response_type="ephemeral")
+
+        if not args.strip():
+            await tell("Which interview? `/interview recordings <id>` (ids: `/interview history`).")
+            return
+        try:
+            session_id, clips = await recordings(self.store, args.strip().strip("`"), user.key)
+        except AccessDenied as exc:
+            await tell(str(exc))
+            return
+        if not clips:
+            await tell(
+                f"No recordings are kept for interview `{session_id}` (audio opt-in was off, or "
+                "no answer was spoken)."
+            )
+            return
+        client = self.interview.client
+        try:
+            opened = await client.conversations_open(users=user.user_id)
+            dm = str(opened["channel"]["id"])
+            for clip in clips:
+                await client.files_upload_v2(
+                    channel=dm,
+                    content=clip.data,
+                    filename=clip.filename,
+                    title=f"Interview {session_id}: {clip.filename}",
+                )
+        except SlackApiError as exc:
+            log.warning("could not upload recordings: %s", exc.response.get("error"))
+            await tell("I couldn't send the recordings to our DM; try again in a minute.")
+            return
+        await tell(f"I sent {len(clips)} recording(s) of interview `{session_id}` to our DM.")
 
     async def _last_session_with_guests(self, user_key: str) -> SessionRecord | None:
         """The most recent Slack session the user is candidate or interviewer of."""
