@@ -616,7 +616,7 @@ def test_manifest_escapes_mentions_and_asks_for_what_the_commands_need() -> None
     assert command["command"] == "/interview" and command["should_escape"] is True
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"users:read", "files:read", "files:write", "chat:write", "im:write"} <= scopes
-    for word in ("show", "share", "invite", "practice", "audio", "admin"):
+    for word in ("show", "share", "invite", "practice", "audio", "recordings", "admin"):
         assert word in command["usage_hint"] and f"/interview {word}" in USAGE
 
 
