@@ -459,14 +459,16 @@ async def run_crash(url: str, args: argparse.Namespace) -> dict[str, Any]:
     victim, survivor = Worker("worker-a", url), Worker("worker-b", url)
     await asyncio.gather(victim.start(), survivor.start())
     killed_at: float | None = None
-    takeovers_ms: list[float] = []
+    takeovers_ms: list[float] = []  # how long the survivor took to claim, once asked
+    taken_at: list[float] = []
 
     def transport_for(c: Candidate, first: Worker) -> Transport:
         current = first
 
         async def take_over() -> dict[str, Any]:
             """Ask the survivor where the session stands until it can claim it (bounded)."""
-            deadline = time.monotonic() + 30
+            began = time.monotonic()
+            deadline = began + 30
             while True:
                 message = await survivor.request({"op": "current", "user": c.user})
                 if message["replies"] or message["turns"] is None:
@@ -474,8 +476,8 @@ async def run_crash(url: str, args: argparse.Namespace) -> dict[str, Any]:
                 if time.monotonic() > deadline:
                     raise RuntimeError("the survivor could not claim the session within 30 s")
                 await asyncio.sleep(0.1)
-            if killed_at is not None:
-                takeovers_ms.append((time.monotonic() - killed_at) * 1000)
+            takeovers_ms.append((time.monotonic() - began) * 1000)
+            taken_at.append(time.monotonic())
             c.taken_over = True
             if settle(c, message["turns"]):
                 return RECAP_SEEN
@@ -484,9 +486,13 @@ async def run_crash(url: str, args: argparse.Namespace) -> dict[str, Any]:
         async def transport(request: dict[str, Any]) -> dict[str, Any]:
             nonlocal current
             if current is victim and victim.dead:
+                # Noticed between turns: nothing was in flight. The survivor takes the session
+                # over (and says where it stands), then gets this request.
                 current = survivor
                 if request["op"] != "start" or c.session_id:
-                    return await take_over()
+                    pending, c.in_flight = c.in_flight, None
+                    await take_over()
+                    c.in_flight = pending
             try:
                 return await current.request({**request})
             except WorkerDied:
@@ -539,7 +545,11 @@ async def run_crash(url: str, args: argparse.Namespace) -> dict[str, Any]:
         "victim_sessions": len(held),
         "victim_sessions_finished_elsewhere": sum(c.taken_over and c.finished for c in held),
         "victim_sessions_already_finished": sum(not c.taken_over and c.finished for c in held),
+        "first_takeover_after_kill_ms": round((min(taken_at) - killed_at) * 1000, 1)
+        if taken_at and killed_at is not None
+        else None,
         "takeover_ms_p50": round(percentile(takeovers_ms, 50), 1),
+        "takeover_ms_p95": round(percentile(takeovers_ms, 95), 1),
         "takeover_ms_max": round(max(takeovers_ms), 1) if takeovers_ms else None,
         **summarise(candidates),
         **check,
