@@ -177,7 +177,7 @@ async def test_interview_in_a_thread_from_slash_command_to_recap(
         what="ephemeral pointer to the thread",
     )
     # The candidate is told, privately, that a channel thread is visible to the channel.
-    assert any("visible to everyone in this channel" in r.get("text", "") for r in fake.responses)
+    assert any("visible to everyone in the channel" in r.get("text", "") for r in fake.responses)
 
     # Start: the summary loses its buttons, the first question arrives in the thread.
     assert (await h.click("iv:begin", value, message_ts=ts, blocks=summary["blocks"]))[0] == 200

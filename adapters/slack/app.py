@@ -551,12 +551,6 @@ class SlackInterview:
                 text=f"<@{user.user_id}>'s mock interview: reading the job description…",
             )
             ts = str(response["ts"])
-            # Told privately: Slack shows a channel thread to every member of the channel, and
-            # the privacy statement promises people know that before they answer.
-            await notify(
-                "Heads-up: this interview's thread is visible to everyone in this channel. "
-                "For a private one, start it in a DM with me."
-            )
             return conversation_for(str(response.get("channel") or channel), ts), ts
         except SlackApiError as exc:
             log.info("cannot post in %s (%s); using the DM", channel, exc.response.get("error"))
@@ -612,7 +606,15 @@ class SlackInterview:
             return
         await self._send(conversation, replies, user, summary_ts=summary_ts)
         if not is_dm(channel) or conversation.channel_id != channel:
-            await notify(f"Your interview is in {self._where(conversation)}.")
+            # Slack shows a channel thread to every member of the channel; the privacy
+            # statement promises people are told before they answer.
+            visible = (
+                ""
+                if is_dm(conversation.channel_id)
+                else " Heads-up: that thread is visible to everyone in the channel; for a "
+                "private interview, start it in a DM with me."
+            )
+            await notify(f"Your interview is in {self._where(conversation)}.{visible}")
 
     # ------------------------------------------------------------------ /interview
     async def on_command(
