@@ -1410,6 +1410,8 @@ class InterviewCog(commands.Cog, name="Interview"):
             owner = user_id_of(record.user_key)
             if conversation is None or owner is None:
                 continue
+            if not self.bot.serves(guild_id_of(conversation)):
+                continue  # another shard's process speaks for it (issue 12)
             self._rooms[conversation.key] = owner
             if now - record.updated_at > REATTACH_MAX_AGE_S:
                 continue

@@ -23,6 +23,7 @@ from bot.planning.bank import QuestionBank
 from bot.planning.planner import Planner
 from bot.settings import Settings, load_settings
 from bot.store.sqlite import SQLiteStore
+from tests.conftest import JD_TEXT as JD
 from tests.fake_discord import GUILD_ID, TOKEN, FakeDiscord
 
 
@@ -105,3 +106,40 @@ async def test_discords_recommendation_is_followed_when_nothing_is_configured(
     bot, shards = await identified(fake, engine, None, 3)
     assert shards == [[0, 3], [1, 3], [2, 3]]
     assert bot.shard_count == 3
+
+
+@pytest.mark.parametrize("ids", ["0", "1"])
+async def test_after_a_restart_each_process_speaks_only_for_its_own_shards(
+    fake: FakeDiscord, engine: InterviewEngine, ids: str
+) -> None:
+    """Re-attaching posts "I'm back online" and claims the session only in the process whose
+    shard receives that guild's events; the other leaves it for that process."""
+    from bot.events import Command, ConversationRef, IncomingEvent, UserRef
+    from tests.fake_discord import CANDIDATE_ID
+
+    user = UserRef("discord", str(CANDIDATE_ID))
+    room = fake.thread(str(GUILD_ID), "interview")["id"]
+    conversation = ConversationRef("discord", str(GUILD_ID), room)
+    started = await engine.handle(IncomingEvent.do(user, conversation, Command.START, JD))
+    assert started[-1].kind.value == "summary", started
+    await engine.handle(IncomingEvent.do(user, conversation, Command.BEGIN))
+    await engine.aclose()  # "restart": the old process's claims are gone
+
+    settings = load_settings(environ={"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARD_IDS": ids})
+    config = DiscordConfig(token=TOKEN, guild_ids=(GUILD_ID,), api_base_url=fake.api_base)
+    bot = InterviewBot(engine, config, settings=settings, reattach_on_ready=False)
+    try:
+        await bot.login(TOKEN)
+        bot.shard_count = 2  # as launch_shards sets it
+        serving = int(ids) == (GUILD_ID >> 22) % 2
+        assert bot.serves(GUILD_ID) is serving
+        assert bot.serves(None) is (ids == "0"), "DMs arrive on shard 0"
+        cog = bot.get_cog("Interview")
+        assert cog is not None
+        count = await cog.reattach()  # type: ignore[attr-defined]
+        assert count == (1 if serving else 0)
+        assert bool(engine.claimed) is serving
+        posted = fake.find("POST", rf"/channels/{room}/messages$")
+        assert bool(posted) is serving
+    finally:
+        await bot.close()

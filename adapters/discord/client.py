@@ -122,6 +122,15 @@ class InterviewBot(commands.AutoShardedBot):
         for shard_id in shard_ids:
             await self.launch_shard(gateway, shard_id, initial=shard_id == shard_ids[0])
 
+    def serves(self, guild_id: int | None) -> bool:
+        """Whether this process's shards receive a guild's events (DMs arrive on shard 0).
+
+        Used when re-attaching after a restart, so each process speaks only for the interviews
+        whose events will reach it (and claims only those)."""
+        count = self.shard_count or 1
+        shard = 0 if guild_id is None else (guild_id >> 22) % count
+        return self.shard_ids is None or shard in self.shard_ids
+
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         if not initial and self.identify_interval_s:
             await asyncio.sleep(self.identify_interval_s)
