@@ -226,8 +226,31 @@ def test_short_window_covers_the_content_plus_a_margin() -> None:
 
     features = np.zeros((80, 3000), np.float32)
     features[:, :250] = -0.5  # 2.5 s of log-mel content, then faster-whisper's zero padding
-    assert short_window_frames(features) == 350
-    assert short_window_frames(features[None]) == 350
+    assert short_window_frames(features) == 1000, "at least 10 s: shorter windows loop"
+    features[:, :1501] = -0.5
+    assert short_window_frames(features[None]) == 1802, "content + 3 s, even"
     features[:, :2950] = -0.5
     assert short_window_frames(features) == 3000, "never more than whisper's window"
     assert short_window_frames(np.zeros((80, 3000), np.float32)) == 3000, "unknown: the full window"
+
+
+def test_looped_text_is_recognised_for_a_full_window_retry() -> None:
+    from bot.speech.stt import looks_looped
+
+    assert looks_looped("I profiled the service. " * 6)
+    assert not looks_looped(
+        "In my previous team our deploys failed every week. My task was to make them reliable, "
+        "so I added a staging check and wrote a rollback script in Python."
+    )
+
+
+async def test_stray_punctuation_segments_do_not_reach_the_answer() -> None:
+    class Dotty(RecordingSTT):
+        async def transcribe(self, clip: AudioClip, vocabulary: Sequence[str] = ()) -> Transcript:
+            first = await super().transcribe(clip, vocabulary)
+            text = f"{first.text}. ." if len(self.clips) == 1 else ". . ."
+            return Transcript(text, first.words, "en", first.duration, "fake")
+
+    live = LiveAnswer(Dotty(), ScriptedVAD(), turns=TurnConfig(end_silence_s=1.5, min_answer_s=1))
+    await feed_all(live, tone(2) + silence(0.7) + tone(1.5) + silence(3))
+    assert (await live.finish()).text == "part1."

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -167,7 +168,10 @@ class LiveAnswer:
             if transcript is None:
                 continue
             model, language = transcript.model, transcript.language
-            texts.append(transcript.text)
+            # Whisper sometimes adds a lone "." to a segment; a joined answer should not stutter.
+            clean = re.sub(r"([.,])(?:\s*[.,])+", r"\1", transcript.text).strip()
+            if re.search(r"\w", clean):
+                texts.append(clean)
             words += [
                 Word(w.text, round(w.start + start, 3), round(w.end + start, 3))
                 for w in transcript.words

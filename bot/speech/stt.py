@@ -12,6 +12,7 @@ import logging
 import re
 import threading
 import time
+import zlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -59,12 +60,14 @@ def vocabulary_prompt(vocabulary: Sequence[str]) -> str:
     return prompt
 
 
-def short_window_frames(features: Any, margin: int = 100, minimum: int = 200) -> int:
-    """How many of whisper's 3000 feature frames (10 ms each) to encode: the content plus a 1 s
-    margin, even (the encoder halves it). faster-whisper pads every window to 30 s with zero
-    columns, and whisper's encoder cost is per frame, so a 3 s segment paid for 30 s. Measured on
-    2 cores at load ~4.8 (20 synthetic sentences): 0.53 s instead of 2.25-2.67 s per clip, WER
-    10.6 % instead of 7.5 %. Used for live segments only, where latency decides."""
+def short_window_frames(features: Any, margin: int = 300, minimum: int = 1000) -> int:
+    """How many of whisper's 3000 feature frames (10 ms each) to encode: the content plus a 3 s
+    margin, at least 10 s, even (the encoder halves it). faster-whisper pads every window to 30 s
+    with zero columns, and whisper's encoder cost is per frame, so a 3 s segment paid for 30 s
+    (0.85 s against 0.11 s for 10 s, measured on 2 loaded cores). Windows much shorter than that
+    (content + 1 s) made tiny.en loop on a phrase ("I profiled the service. I profiled the
+    service. ..."), hence the 10 s floor, the token cap and ``SegmentRecogniser``'s check. Used
+    for live segments only, where latency decides."""
     import numpy as np
 
     frames = features if features.ndim == 2 else features[0]
@@ -91,14 +94,26 @@ def _short_window_class(base: Any) -> Any:
     return ShortWindowWhisper
 
 
+def looks_looped(text: str) -> bool:
+    """Whisper's own hallucination test: text that compresses too well repeats itself."""
+    data = text.encode("utf-8")
+    return len(data) > 40 and len(data) / len(zlib.compress(data)) > 2.0
+
+
 class SegmentRecogniser:
-    """``SpeechToText`` for live segments: ``WhisperSTT`` with the short encoder window."""
+    """``SpeechToText`` for live segments: ``WhisperSTT`` with the short encoder window, and the
+    full window again for a segment whose text looks looped (rare, and still in the background)."""
 
     def __init__(self, stt: WhisperSTT) -> None:
         self.stt = stt
+        self.retried = 0
 
     async def transcribe(self, clip: AudioClip, vocabulary: Sequence[str] = ()) -> Transcript:
-        return await self.stt.transcribe(clip, vocabulary, short_window=True)
+        transcript = await self.stt.transcribe(clip, vocabulary, short_window=True)
+        if looks_looped(transcript.text):
+            self.retried += 1
+            return await self.stt.transcribe(clip, vocabulary)
+        return transcript
 
 
 def resolve_model(config: SpeechConfig) -> tuple[str, ModelFiles | None]:
@@ -258,6 +273,12 @@ class WhisperSTT:
             condition_on_previous_text=False,
             temperature=0.0,
             initial_prompt=prompt,
+            # Short windows can make whisper loop on a phrase; people say ~3 tokens a second.
+            max_new_tokens=(
+                min(224, int(8 * audio.clip_seconds(pcm)) + 16)
+                if getattr(self._local, "short", False)
+                else None
+            ),
         )
         words: list[Word] = []
         texts: list[str] = []
