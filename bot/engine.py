@@ -598,17 +598,20 @@ class InterviewEngine:
         return [self._question_reply(session)]
 
     async def _finish(self, session: SessionRecord, turn: Turn | None) -> list[Reply]:
-        # The last answer is committed before the (possibly slow, possibly failing) recap, so a
-        # crash while it is built loses nothing; the recap is then stored on its own.
+        # The last answer is committed with the offline recap (milliseconds, deterministic)
+        # before the brain's recap (possibly an LLM: slow, possibly failing) is built, so a
+        # process killed in between leaves a finished session with a recap, never without one.
         session.state = State.FINISHED
         session.cursor = min(session.cursor, len(session.plan.questions))
         session.updated_at = self.clock.now()
+        offline = build_recap(session.profile, session.plan, session.turns)
+        session.recap = offline
         await self.store.save_progress(session, turn)
         try:
             recap = await self.brain.recap(session.profile, session.plan, session.turns)
         except Exception:
             log.exception("recap for session %s failed; using the offline recap", session.id)
-            recap = build_recap(session.profile, session.plan, session.turns)
+            recap = offline
         total = len(session.plan.questions)
         header = (
             "Interview complete. Here is your recap.\n\n"

@@ -273,3 +273,40 @@ async def test_open_sessions_lists_only_unfinished_ones_on_the_platform(
     await engine.handle(IncomingEvent.do(USER, CONV, Command.END))
     assert await engine.store.open_sessions("test") == []
     assert await engine.store.open_sessions("t_st") == [], "LIKE wildcards are escaped"
+
+
+async def test_a_crash_while_the_recap_is_built_leaves_a_finished_session_with_a_recap(
+    tmp_path: Path, bank: QuestionBank, backend_profile: JobProfile
+) -> None:
+    """The process dies inside the brain's (LLM) recap: the stored session must still carry a
+    recap, since nothing would ever rebuild it for history, show, export or share pages."""
+
+    class DiesInRecap(OfflineBrain):
+        async def recap(self, *args: object, **kwargs: object) -> object:
+            raise SystemExit("killed while the recap was being written")
+
+    store = SQLiteStore(tmp_path / "crash.sqlite3")
+    await store.open()
+    ids = (f"s{n:04d}" for n in itertools.count())
+    engine = InterviewEngine(
+        store,
+        DiesInRecap(lambda _text: backend_profile, Planner(bank)),
+        clock=FixedClock(),
+        new_id=lambda: next(ids),
+    )
+    await engine.handle(start_event(length="short"))
+    await engine.handle(IncomingEvent.do(USER, CONV, Command.BEGIN))
+    with pytest.raises(SystemExit):
+        for _ in range(30):
+            await engine.handle(IncomingEvent.say(USER, CONV, STRONG))
+    await store.close()
+
+    reopened = SQLiteStore(tmp_path / "crash.sqlite3")
+    await reopened.open()
+    try:
+        record = await reopened.load_session("s0000")
+        assert record is not None and record.state == "finished"
+        assert record.recap is not None
+        assert record.recap.questions_answered == len({t.question_index for t in record.turns})
+    finally:
+        await reopened.close()
