@@ -213,20 +213,26 @@ class CandidateStream:
             self.loop.call_soon_threadsafe(self._queue.put_nowait, None)
 
     async def chunks(self, fill_silence: bool = True) -> AsyncIterator[bytes]:
-        """Audio as it arrives; ``CHUNK_S`` of silence for every ``CHUNK_S`` without packets."""
-        silence = b"\x00\x00" * int(audio.STT_RATE * self.CHUNK_S)
+        """Audio as it arrives; while no packets come, silence as long as the wall-clock gap
+        (checked every ``CHUNK_S``), so the end-of-answer window runs in real time."""
+        clock = asyncio.get_running_loop().time
+        last = clock()
         while True:
             try:
-                chunk = await asyncio.wait_for(self._queue.get(), self.CHUNK_S * 1.5)
+                chunk = await asyncio.wait_for(self._queue.get(), self.CHUNK_S)
             except TimeoutError:
-                if fill_silence and not self.closed:
-                    yield silence
-                    continue
                 if self.closed:
                     return
+                if fill_silence:
+                    now = clock()
+                    samples = int((now - last) * audio.STT_RATE)
+                    last = now
+                    if samples > 0:
+                        yield b"\x00\x00" * samples
                 continue
             if chunk is None:
                 return
+            last = clock()
             yield chunk
 
 
