@@ -19,17 +19,19 @@ from rich.console import Console
 from adapters.console import ConsoleAdapter, console_user, split_answers, write_json
 from bot.app import build_engine
 from bot.events import Command, IncomingEvent, Reply, ReplyKind
-from bot.ports import AudioClip, SessionRecord, Transcript
+from bot.ports import AudioClip, SessionRecord, SpeechToText, Transcript
 from bot.settings import Settings
 from bot.speech import audio
-from bot.speech.answers import SpokenAnswer, speech_vocabulary, spoken_answer
+from bot.speech.answers import SpokenAnswer, speech_vocabulary, transcribe_answer
 from bot.speech.config import SpeechConfig
 from bot.speech.errors import AudioError, SpeechUnavailable
 from bot.speech.metrics import delivery_metrics
 from bot.speech.stt import WhisperSTT
 from bot.speech.tts import SpeechSynthesizer, build_tts, speakable
 from bot.speech.turns import EndOfAnswer, EndReason, SileroVAD, TurnConfig, decide
+from bot.workqueue import WorkQueueUnavailable, speech_to_text_for
 
+TYPE_INSTEAD = "Type your answers instead: run without --voice-in (or with --answers FILE)."
 AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".webm", ".flac"})
 
 
@@ -40,6 +42,15 @@ def answer_files(folder: Path) -> list[Path]:
 
 def delivery_line(answer: SpokenAnswer) -> str:
     return delivery_metrics(answer.transcript.words).summary()
+
+
+async def close_recogniser(stt: SpeechToText | None) -> None:
+    """The model's thread, or the work queue's Redis connections."""
+    if isinstance(stt, WhisperSTT):
+        stt.close()
+    aclose = getattr(stt, "aclose", None)
+    if callable(aclose):
+        await aclose()
 
 
 def utterances(transcript: Transcript, gap_s: float = 0.5) -> list[tuple[float, str]]:
@@ -56,7 +67,7 @@ def utterances(transcript: Transcript, gap_s: float = 0.5) -> list[tuple[float, 
 
 @dataclass
 class VoiceConsoleAdapter(ConsoleAdapter):
-    stt: WhisperSTT | None = None
+    stt: SpeechToText | None = None
     tts: SpeechSynthesizer | None = None
     voice_out: Path | None = None
     turns: TurnConfig | None = None
@@ -92,24 +103,26 @@ class VoiceConsoleAdapter(ConsoleAdapter):
 
     async def hear(self, path: Path, session: SessionRecord) -> SpokenAnswer | None:
         """One recording -> the answer (or a command), printing transcript and delivery;
-        ``None`` when the recording is unusable (the message says why; the question stays)."""
+        ``None`` when the recording is unusable (the message says why; the question stays).
+        ``SpeechUnavailable`` (no recogniser here, or a work queue that did not answer) ends
+        the run with nothing recorded for this question."""
         assert self.stt is not None
-        stt = self.stt
         vocabulary = speech_vocabulary(session.profile)
         try:
             data = await asyncio.to_thread(path.read_bytes)
             clip = AudioClip(data, 0, 1, format=path.suffix.lstrip(".").lower())
-            pcm = await asyncio.to_thread(stt.decode, clip)
-            transcript = await stt.transcribe(pcm, vocabulary)
+            if isinstance(self.stt, WhisperSTT):  # decoded once, for recognition and live_end
+                clip = await asyncio.to_thread(self.stt.decode, clip)
+            answer = await transcribe_answer(self.stt, clip, vocabulary)
         except (AudioError, OSError) as exc:
             message = exc.user_message if isinstance(exc, AudioError) else str(exc)
             self.out.print(f"! {path.name}: {message}", style="red", markup=False)
             return None
-        answer = spoken_answer(transcript)
+        transcript = answer.transcript
         self.out.print(f"> [{path.name}] {transcript.text}", style="cyan", markup=False)
         if answer.delivery is not None:
             self.out.print(f"  delivery: {delivery_line(answer)}", style="dim", markup=False)
-        end = await asyncio.to_thread(self.live_end, pcm, transcript)
+        end = await asyncio.to_thread(self.live_end, clip, transcript)
         if end is not None and transcript.words and end.at < transcript.words[-1].start:
             self.out.print(
                 f"  (live, the bot would have taken {end.at:.1f} s as the end of this answer: "
@@ -119,12 +132,15 @@ class VoiceConsoleAdapter(ConsoleAdapter):
             )
         return answer
 
-    def live_end(self, pcm: AudioClip, transcript: Transcript) -> EndOfAnswer | None:
+    def live_end(self, clip: AudioClip, transcript: Transcript) -> EndOfAnswer | None:
         """Where the live end-of-answer policy would have stopped listening (VAD frames plus the
-        utterances), so a recording shows what a voice channel would do with it."""
+        utterances), so a recording shows what a voice channel would do with it. A diagnostic: a
+        recording recognised on a worker is decoded here for it too (ffmpeg, cheap next to
+        recognition), and any trouble just leaves the line out."""
         try:
+            pcm = clip if clip.format == "s16le" else audio.decode(clip.data)
             frames = SileroVAD().frames(pcm.data)
-        except SpeechUnavailable:
+        except (SpeechUnavailable, AudioError):
             return None
         end = decide(frames, utterances(transcript), self.turns)
         return None if end is None or end.reason is EndReason.NO_SPEECH else end
@@ -159,6 +175,15 @@ class VoiceConsoleAdapter(ConsoleAdapter):
         return await self.latest()
 
 
+def no_voice(out: Console, exc: BaseException) -> int:
+    """No recogniser (not installed, or a work queue that did not answer): say why and how to
+    answer instead; exit 2, with nothing recorded for the question that was open."""
+    out.print(
+        f"! Voice is not available here: {str(exc).rstrip('.')}. {TYPE_INSTEAD}", markup=False
+    )
+    return 2
+
+
 async def run_voice_console(args: argparse.Namespace, settings: Settings, out: Console) -> int:
     """``console`` with ``--voice-in`` and/or ``--voice-out``: exit codes as the console's."""
     from adapters.cli import _sample_path
@@ -182,7 +207,10 @@ async def run_voice_console(args: argparse.Namespace, settings: Settings, out: C
     options = {"length": args.length or settings.default_length, "coding": args.coding}
     if args.focus:
         options["focus"] = args.focus
-    stt = WhisperSTT(config) if files else None
+    try:  # faster-whisper here, or a worker with WORK_QUEUE=redis (issue 12)
+        stt = speech_to_text_for(settings) if files else None
+    except (SpeechUnavailable, WorkQueueUnavailable, ImportError) as exc:
+        return no_voice(out, exc)
     tts = build_tts(config) if args.voice_out is not None else None
     async with build_engine(settings) as engine:
         adapter = VoiceConsoleAdapter(
@@ -196,7 +224,7 @@ async def run_voice_console(args: argparse.Namespace, settings: Settings, out: C
             turns=TurnConfig.from_speech(config),
         )
         warm: asyncio.Task[None] | None = None
-        if stt is not None:  # the model loads while the job description is read
+        if isinstance(stt, WhisperSTT):  # the model loads while the job description is read
             warm = asyncio.create_task(stt.warm_up())
             warm.add_done_callback(lambda task: task.cancelled() or task.exception())
         try:
@@ -214,14 +242,12 @@ async def run_voice_console(args: argparse.Namespace, settings: Settings, out: C
                 if record is not None and args.json_out:
                     write_json(record, args.json_out)
                 return code
-        except SpeechUnavailable as exc:
-            out.print(f"! Voice is not available here: {exc}", markup=False)
-            return 2
+        except SpeechUnavailable as exc:  # a work queue that did not answer too (issue 12)
+            return no_voice(out, exc)
         finally:
             if warm is not None and not warm.done():
                 warm.cancel()
-            if stt is not None:
-                stt.close()
+            await close_recogniser(stt)
         if record is None:
             return 1
         if args.json_out:

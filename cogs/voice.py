@@ -158,7 +158,13 @@ class VoiceCog(commands.Cog, name="Voice"):
         return self._receiver
 
     def speech(self) -> tuple[WhisperSTT, QuestionVoice]:
-        """Recogniser and voice, built on first use (``SpeechUnavailable`` when not installed)."""
+        """Recogniser and voice, built on first use (``SpeechUnavailable`` when not installed).
+
+        Always faster-whisper in this process, even with ``WORK_QUEUE=redis`` (issue 12): live
+        answers are recognised segment by segment while the candidate speaks, so the transcript
+        is ready moments after they stop; a Redis round trip and a worker's queue per segment
+        would add to every one of them. Recorded answers (Slack clips, console files) do go to
+        the queue (``bot.workqueue.speech_to_text_for``); ``doctor`` says which stays here."""
         if self._stt is None:
             self._stt = WhisperSTT(self.config)
         if self._voice is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import os
 import signal
@@ -19,7 +20,9 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+from rich.console import Console
 
+from bot.engine import InterviewEngine
 from bot.observability import metrics
 from bot.ports import AudioClip, CodeRunner, RunLimits
 from bot.sandbox.exercises import load_bank
@@ -34,7 +37,7 @@ from bot.workqueue import (
     code_runner_for,
     queue_status,
 )
-from bot.workqueue.client import QueuedCodeRunner, QueuedSpeechToText, WorkQueue
+from bot.workqueue.client import QUEUE_NAME, QueuedCodeRunner, QueuedSpeechToText, WorkQueue
 from bot.workqueue.worker import build_worker, default_code_runner
 from tests.conftest import ROOT, cli
 from tests.redis_server import RedisServer, free_port, needs_redis, redis_server
@@ -52,9 +55,11 @@ def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
 
 
 def _settings(server: RedisServer, tmp_path: Path, timeout_s: float = 60.0) -> Settings:
-    return Settings(
-        data_dir=tmp_path, work_queue="redis", redis_url=server.url, work_timeout_s=timeout_s
-    )
+    return _settings_at(server.url, tmp_path, timeout_s)
+
+
+def _settings_at(url: str, tmp_path: Path, timeout_s: float = 60.0) -> Settings:
+    return Settings(data_dir=tmp_path, work_queue="redis", redis_url=url, work_timeout_s=timeout_s)
 
 
 @contextlib.asynccontextmanager
@@ -188,7 +193,9 @@ async def test_no_worker_running_is_reported_without_waiting_out_the_timeout(
     report = await QueuedCodeRunner(queue).check()
     assert report.notes and "no worker" in report.notes[0]
     settings = Settings(work_queue="redis", redis_url=redis.url)
-    assert (await queue_status(settings))[0] == "NOT ready"  # what doctor shows
+    status, details = await queue_status(settings)  # what doctor shows
+    assert status == "NOT ready" and "no worker" in details
+    assert "Discord live voice still recognises in this process" in details
     assert (await queue_status(Settings()))[0] == "inline"
     await queue.aclose()
 
@@ -362,3 +369,141 @@ def test_worker_command_stops_cleanly_on_ctrl_c(redis: RedisServer, tmp_path: Pa
     assert proc.returncode == 0, output
     assert "sandbox unavailable" in output, "the worker says what it cannot do"
     assert "Traceback" not in output
+
+
+# ---------------------------------------------------------------------- recorded answers (issue 12)
+SPOKEN = "In my last job I built a payment service in Python with PostgreSQL and Kafka."
+
+
+@pytest.fixture(scope="module")
+def worker_stt() -> Iterator[Any]:
+    """One tiny.en for the worker in the tests below (loaded on the first job)."""
+    from bot.speech.config import SpeechConfig
+    from bot.speech.stt import WhisperSTT
+
+    stt = WhisperSTT(SpeechConfig(stt_threads=2))
+    yield stt
+    stt.close()
+
+
+@needs_stt
+async def test_a_slack_voice_clip_is_transcribed_on_the_worker(
+    redis: RedisServer, tmp_path: Path, worker_stt: Any
+) -> None:
+    """Slack's recogniser comes from the settings: with WORK_QUEUE=redis the clip (Opus in WebM,
+    as Slack records them) goes to the worker as uploaded, and the worker decodes it."""
+    from adapters.slack.voice import Listener
+    from tests.test_slack_group import webm
+
+    settings = _settings(redis, tmp_path, timeout_s=120)
+    clip = webm(SPOKEN)
+    jobs = _count("interview_bot_workqueue_seconds_count", job="transcribe", outcome="ok")
+    recognised = _count("interview_bot_stt_seconds_count", outcome="ok")
+    listener = Listener(settings=settings)
+    try:
+        async with running_worker(redis, settings, QUEUE_NAME, stt=worker_stt):
+            heard = await listener.hear(clip, "webm", ["Python", "PostgreSQL", "Kafka"])
+    finally:
+        await listener.aclose()
+    assert hits(heard.text, ["payment", "Python", "PostgreSQL", "Kafka"]) >= 3, heard.text
+    assert heard.spoken.delivery is not None and heard.spoken.delivery.words_per_minute > 0
+    assert heard.echo().startswith("I heard:")
+    assert _count("interview_bot_workqueue_seconds_count", job="transcribe", outcome="ok") == (
+        jobs + 1
+    )
+    # The worker runs in this process here, so its recognition lands in the same registry.
+    assert _count("interview_bot_stt_seconds_count", outcome="ok") == recognised + 1
+
+
+@needs_stt
+async def test_console_voice_answers_go_through_the_queue(
+    redis: RedisServer, tmp_path: Path, worker_stt: Any
+) -> None:
+    """``console --voice-in`` with WORK_QUEUE=redis: the chat side never loads a model; an OGG
+    file is recognised by the worker and becomes the stored answer."""
+    from adapters.cli import _parser
+    from adapters.voice_console import run_voice_console
+    from bot.speech import audio
+    from tests.test_speech_support import espeak_wav
+
+    answers = tmp_path / "answers"
+    answers.mkdir()
+    wav = tmp_path / "first.wav"
+    wav.write_bytes(espeak_wav(SPOKEN))
+    audio.write_audio(audio.read_wav(wav.read_bytes()), answers / "01-first.ogg")
+    session = tmp_path / "session.json"
+    sample = ["--sample", "backend-engineer-senior", "--length", "short"]
+    args = _parser().parse_args(
+        ["console", *sample, "--voice-in", str(answers), "--json", str(session)]
+    )
+    settings = _settings(redis, tmp_path / "data", timeout_s=120)
+    text = io.StringIO()
+    jobs = _count("interview_bot_workqueue_seconds_count", job="transcribe", outcome="ok")
+    async with running_worker(redis, settings, QUEUE_NAME, stt=worker_stt):
+        code = await run_voice_console(args, settings, Console(file=text, width=200))
+    output = text.getvalue()
+    assert code == 0, output
+    assert "[01-first.ogg]" in output and "wpm" in output
+    assert _count("interview_bot_workqueue_seconds_count", job="transcribe", outcome="ok") == (
+        jobs + 1
+    )
+    turns = json.loads(session.read_text())["turns"]
+    assert hits(turns[0]["answer"], ["payment", "Python", "PostgreSQL", "Kafka"]) >= 3, turns
+
+
+async def test_a_recorded_answer_without_a_working_queue_asks_for_a_typed_one(
+    engine: InterviewEngine, redis: RedisServer, tmp_path: Path
+) -> None:
+    """Redis down on Slack: the candidate reads the usual "type your answer" message and nothing
+    is recorded. The clip is not even decoded here (garbage bytes would otherwise be called
+    damaged). No worker, and the console: the same, in their words."""
+    from adapters.slack.voice import UNAVAILABLE, Listener, unavailable_message
+    from tests.test_slack_group import _begin, _ephemeral, clip_event, harness_for, settings_for
+
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    settings = settings_for(tmp_path, work_queue="redis", redis_url=dead, work_timeout_s=10)
+    async with harness_for(engine, tmp_path, settings=settings) as h:
+        ts = await _begin(h)
+        await h.event(clip_event(h.fake, "a.webm", b"\x1aE\xdf\xa3" * 64, "audio/webm", ts))
+        told = await h.fake.wait_for(
+            lambda: _ephemeral(h.fake, "Please type your answer"), within=30, what="type instead"
+        )
+        assert "the speech worker is not answering" in told[0]["text"], told
+        assert "redis://" not in told[0]["text"], "addresses belong in the log"
+        record = await engine.store.active_session("slack:U1", f"slack:C1:{ts}")
+        assert record is not None and record.turns == []
+
+    # Redis up, no worker (database 1: no heartbeat from the other tests' workers there).
+    nobody = Settings(work_queue="redis", redis_url=redis.url[:-1] + "1", work_timeout_s=600)
+    listener = Listener(settings=nobody)
+    try:
+        with pytest.raises(SpeechQueueUnavailable) as raised:
+            await listener.hear(b"OggS" * 64, "ogg", [])
+    finally:
+        await listener.aclose()
+    assert raised.value.reason == "no_worker"
+    message = unavailable_message(raised.value)
+    assert message == UNAVAILABLE.format(reason="the speech worker is not answering just now")
+
+    # An upload over the size limit is refused before it goes anywhere.
+    small = QueuedSpeechToText(WorkQueue(dead, timeout_s=10), max_bytes=100)
+    with pytest.raises(AudioError) as too_big:
+        await small.transcribe(AudioClip(b"\x00" * 101, 0, format="ogg"))
+    assert too_big.value.problem is AudioProblem.TOO_LARGE
+
+    # The console: a clear message, exit 2, how to answer instead.
+    from adapters.cli import _parser
+    from adapters.voice_console import run_voice_console
+
+    answers = tmp_path / "answers"
+    answers.mkdir()
+    (answers / "01.ogg").write_bytes(b"OggS" * 64)
+    args = _parser().parse_args(
+        ["console", "--sample", "backend-engineer-senior", "--voice-in", str(answers)]
+    )
+    console_settings = _settings_at(dead, tmp_path / "console")
+    text = io.StringIO()
+    code = await run_voice_console(args, console_settings, Console(file=text, width=200))
+    assert code == 2, text.getvalue()
+    assert "Voice is not available here" in text.getvalue()
+    assert "Type your answers instead" in text.getvalue()

@@ -51,10 +51,10 @@ from adapters.slack.render import (
     start_modal,
 )
 from adapters.slack.voice import (
-    UNAVAILABLE,
     Listener,
     audio_format,
     looks_like_audio,
+    unavailable_message,
     vocabulary,
 )
 from adapters.web.server import chat_http_server, slack_routes
@@ -73,14 +73,13 @@ from bot.events import (
     UserRef,
 )
 from bot.intake import IntakeError
-from bot.ports import ACTIVE_STATES, SessionRecord
+from bot.ports import ACTIVE_STATES, SessionRecord, SpeechToText
 from bot.privacy import privacy_statement
 from bot.progress import resolve_focus
 from bot.retention import retention_task
 from bot.settings import Settings
 from bot.speech.audio import SUPPORTED
 from bot.speech.errors import AudioError, SpeechUnavailable
-from bot.speech.stt import WhisperSTT
 
 log = logging.getLogger(__name__)
 
@@ -220,10 +219,11 @@ class SlackInterview:
         default_length: str = "standard",
         client: AsyncWebClient | None = None,
         settings: Settings | None = None,
-        stt: WhisperSTT | None = None,
+        stt: SpeechToText | None = None,
     ) -> None:
         self.engine = engine
-        self.listener = Listener(stt, settings)  # spoken answers; the model loads on first use
+        # Spoken answers: the model loads on first use (or the work queue takes them, issue 12).
+        self.listener = Listener(stt, settings)
         self.settings = settings  # the /interview privacy text; None shows the defaults
         self.config = config
         self.default_length = default_length
@@ -264,7 +264,7 @@ class SlackInterview:
             await asyncio.wait(tasks, timeout=5)
         self._tasks.clear()
         await self.background.stop()
-        self.listener.close()
+        await self.listener.aclose()
 
     def start_background(self, **options: Any) -> None:
         """Reminders and queue expiry, until ``aclose`` (``options``: intervals and clock)."""
@@ -1015,7 +1015,7 @@ class SlackInterview:
             return
         except SpeechUnavailable as exc:
             log.warning("speech recognition unavailable: %s", exc)
-            await notify(UNAVAILABLE.format(reason=str(exc).split(":")[0]))
+            await notify(unavailable_message(exc))
             return
         except Exception:
             reference = uuid.uuid4().hex[:8]

@@ -3,9 +3,10 @@ thread becomes the answer.
 
 Slack's own voice clips arrive as ``.webm``/``.mp4`` audio (``subtype: slack_audio``); uploaded
 recordings as mp3/m4a/ogg/wav. The clip is transcribed off the event loop (the recogniser's own
-worker thread, ffmpeg decoding included) with the job's skills as vocabulary, so "Kubernetes" and
-"PostgreSQL" come out right. The bytes are kept only when the candidate opted in
-(``/interview audio on``); otherwise they are dropped once the words are out.
+worker thread, ffmpeg decoding included; or an ``interview-bot worker`` with ``WORK_QUEUE=redis``)
+with the job's skills as vocabulary, so "Kubernetes" and "PostgreSQL" come out right. The bytes
+are kept only when the candidate opted in (``/interview audio on``); otherwise they are dropped
+once the words are out.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from bot.domain import SkillKind
-from bot.ports import AudioClip, SessionRecord
+from bot.ports import AudioClip, SessionRecord, SpeechToText
 from bot.settings import Settings
 from bot.speech.answers import SpokenAnswer, transcribe_answer
 from bot.speech.errors import SpeechUnavailable
 from bot.speech.metrics import DeliveryMetrics
 from bot.speech.stt import WhisperSTT
+from bot.workqueue.errors import WorkQueueUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -102,36 +104,34 @@ class HeardAnswer:
 
 class Listener:
     """The recogniser, built on first use: a bot that never gets a clip never loads a model,
-    and a missing speech extra is a message to the candidate, not a failed start."""
+    and a missing speech extra is a message to the candidate, not a failed start.
 
-    def __init__(self, stt: WhisperSTT | None = None, settings: Settings | None = None) -> None:
+    ``bot.workqueue.speech_to_text_for`` chooses it: faster-whisper in this process, or, with
+    ``WORK_QUEUE=redis``, a worker that gets the clip as uploaded (issue 12)."""
+
+    def __init__(self, stt: SpeechToText | None = None, settings: Settings | None = None) -> None:
         self._stt = stt
         self._settings = settings
         self._lock = asyncio.Lock()
 
-    async def _recogniser(self) -> WhisperSTT:
+    async def _recogniser(self) -> SpeechToText:
         async with self._lock:
             if self._stt is None:
-                from bot.speech import build_stt
-                from bot.speech.config import SpeechConfig
+                from bot.settings import load_settings
+                from bot.workqueue import speech_to_text_for
 
                 settings = self._settings
 
-                def build() -> WhisperSTT:  # reads settings files and checks model files
-                    config = (
-                        SpeechConfig.from_settings(settings)
-                        if settings is not None
-                        else SpeechConfig.from_env()
-                    )
-                    return build_stt(config)
+                def build() -> SpeechToText:  # reads settings files and checks model files
+                    return speech_to_text_for(settings if settings is not None else load_settings())
 
                 self._stt = await asyncio.to_thread(build)
             return self._stt
 
     async def hear(self, data: bytes, fmt: str, words: list[str]) -> HeardAnswer:
         """Raises ``AudioError`` (the recording: say what was wrong) or ``SpeechUnavailable``
-        (this installation: ask for a typed answer). Decoding and recognition both run off the
-        event loop."""
+        (this installation, or a work queue that did not answer: ask for a typed answer).
+        Decoding and recognition both run off the event loop (or on a worker)."""
         try:
             stt = await self._recogniser()
         except SpeechUnavailable:
@@ -140,6 +140,21 @@ class Listener:
             raise SpeechUnavailable(f"speech recognition failed to load: {exc}") from exc
         return HeardAnswer(await transcribe_answer(stt, AudioClip(data, 0, 1, format=fmt), words))
 
-    def close(self) -> None:
-        if self._stt is not None:
-            self._stt.close()
+    async def aclose(self) -> None:
+        stt, self._stt = self._stt, None
+        if isinstance(stt, WhisperSTT):
+            stt.close()
+        aclose = getattr(stt, "aclose", None)
+        if callable(aclose):
+            await aclose()
+
+
+def unavailable_message(exc: SpeechUnavailable) -> str:
+    """What the candidate reads when no recogniser answered: type instead. A work queue that
+    is down, has no worker or ran late is named plainly (its own message has URLs and details
+    that belong in the log)."""
+    if isinstance(exc, WorkQueueUnavailable):
+        reason = "the speech worker is not answering just now"
+    else:
+        reason = str(exc).split(":")[0]
+    return UNAVAILABLE.format(reason=reason)

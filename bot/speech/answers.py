@@ -3,23 +3,27 @@
 For adapters that receive an answer as a finished recording (an audio clip uploaded to Slack, an
 audio file in the console): ``transcribe_answer(stt, clip, vocabulary)`` decodes whatever was
 uploaded (WAV, MP3, OGG/Opus, M4A, WebM: anything ffmpeg reads), recognises it with the job's
-skills as vocabulary and measures the delivery; then hand the engine
+skills as vocabulary (in this process or on a work-queue worker, whichever ``stt`` is: build it
+with ``bot.workqueue.speech_to_text_for``) and measures the delivery; then hand the engine
 ``IncomingEvent.spoken(user, conversation, answer.text, answer.delivery)``.
 
 Errors: ``AudioError`` for a recording we cannot use (``user_message`` tells the candidate what was
 wrong and to answer again; the question stays open), ``SpeechUnavailable`` when voice is not
-installed or configured here (fall back to asking for a typed answer). Live audio (a voice channel)
+installed or configured here, or the work queue did not answer (Redis down, no worker, too late:
+``SpeechQueueUnavailable`` is a ``SpeechUnavailable``): fall back to asking for a typed answer,
+nothing recorded. Live audio (a voice channel)
 uses ``bot.speech.live.LiveAnswer`` instead and ends with ``spoken_answer(transcript)``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain import Delivery, Importance, JobProfile
-from bot.ports import AudioClip, Transcript
+from bot.ports import AudioClip, SpeechToText, Transcript
 from bot.speech.metrics import delivery_metrics
 from bot.speech.stt import WhisperSTT
 
@@ -74,13 +78,16 @@ def spoken_answer(transcript: Transcript) -> SpokenAnswer:
 
 
 async def transcribe_answer(
-    stt: WhisperSTT, clip: AudioClip, vocabulary: Sequence[str] = ()
+    stt: SpeechToText, clip: AudioClip, vocabulary: Sequence[str] = ()
 ) -> SpokenAnswer:
-    """Decode (off the event loop, within the configured size/length limits), recognise and
-    measure one recorded answer. ``clip`` may be raw PCM or an uploaded file
-    (``AudioClip(data, 0, format="ogg")``; the format is a hint, ffmpeg sniffs the content)."""
-    import asyncio
+    """Decode, recognise and measure one recorded answer. ``clip`` may be raw PCM or an uploaded
+    file (``AudioClip(data, 0, format="ogg")``; the format is a hint, ffmpeg sniffs the content).
 
-    pcm = await asyncio.to_thread(stt.decode, clip)
-    transcript = await stt.transcribe(pcm, vocabulary)
+    With the recogniser in this process (``WhisperSTT``) the clip is decoded here, off the event
+    loop and off the model's own thread, within the configured size/length limits. Any other
+    ``SpeechToText`` (the work queue's) gets the clip as uploaded: the worker decodes it within the
+    same limits, and an encoded clip is a fraction of the size of its PCM on the way there."""
+    if isinstance(stt, WhisperSTT):
+        clip = await asyncio.to_thread(stt.decode, clip)
+    transcript = await stt.transcribe(clip, vocabulary)
     return spoken_answer(transcript)

@@ -1,5 +1,6 @@
-"""Heavy work off the chat process (issue 12): sandbox runs and speech recognition on arq
-workers through Redis when ``WORK_QUEUE=redis``; in this process otherwise (the default).
+"""Heavy work off the chat process (issue 12): sandbox runs and speech recognition of recorded
+answers on arq workers through Redis when ``WORK_QUEUE=redis``; in this process otherwise (the
+default). Discord's live voice always recognises in-process (``speech_to_text_for`` says why).
 
 The two ``*_for(settings)`` functions are the one place that chooses. arq (the ``queue`` extra)
 is imported only when the queue is configured, so the default install never needs it.
@@ -23,6 +24,10 @@ __all__ = [
 ]
 
 
+# Shown by ``doctor`` with the queue on: the one piece of heavy work that stays in-process.
+LIVE_VOICE_NOTE = "Discord live voice still recognises in this process (per-segment latency)"
+
+
 def queued(settings: Settings) -> bool:
     return settings.work_queue == "redis"
 
@@ -42,17 +47,22 @@ def code_runner_for(settings: Settings) -> CodeRunner:
 def speech_to_text_for(settings: Settings) -> SpeechToText:
     """Recognition on a worker through Redis (``WORK_QUEUE=redis``), else faster-whisper here.
 
-    Not wired into the voice adapters yet: they build ``WhisperSTT`` themselves and
-    ``bot.speech.answers.transcribe_answer`` calls its ``decode`` before ``transcribe``. To use
-    the queue there, build the recogniser with this function and let ``transcribe_answer`` take
-    any ``SpeechToText`` (a queued clip is decoded, within the same limits, on the worker)."""
+    For recorded answers (Slack voice clips, ``console --voice-in``), which go through
+    ``bot.speech.answers.transcribe_answer``: a queued clip travels as uploaded and the worker
+    decodes it. Discord's live voice keeps ``WhisperSTT`` in the chat process whatever this
+    says: it recognises short segments while the candidate is still speaking, and a Redis round
+    trip per segment would cost the latency that design exists for (see ``cogs/voice.py``)."""
+    from bot.speech.config import SpeechConfig
+
+    config = SpeechConfig.from_settings(settings)
     if queued(settings):
         from bot.workqueue.client import QueuedSpeechToText, work_queue
 
-        return QueuedSpeechToText(work_queue(settings.redis_url, settings.work_timeout_s))
+        queue = work_queue(settings.redis_url, settings.work_timeout_s)
+        return QueuedSpeechToText(queue, max_bytes=config.max_audio_bytes)
     from bot.speech import build_stt
 
-    return build_stt()
+    return build_stt(config)
 
 
 async def queue_status(settings: Settings) -> tuple[str, str]:
@@ -70,8 +80,11 @@ async def queue_status(settings: Settings) -> tuple[str, str]:
     finally:
         await queue.aclose()
     if report.notes:
-        return "NOT ready", "; ".join(report.notes)
-    return "ready", f"{queue.where} · a worker is running · jobs wait at most {queue.timeout_s:g} s"
+        return "NOT ready", "; ".join((*report.notes, LIVE_VOICE_NOTE))
+    return "ready", (
+        f"{queue.where} · a worker is running · jobs wait at most {queue.timeout_s:g} s"
+        f" · {LIVE_VOICE_NOTE}"
+    )
 
 
 def http_status(settings: Settings) -> tuple[str, str]:

@@ -27,6 +27,7 @@ from redis.exceptions import RedisError
 
 from bot.observability import observe_queue
 from bot.ports import AudioClip, RunLimits, RunResult, Transcript
+from bot.speech.config import SpeechConfig
 from bot.speech.errors import AudioError, AudioProblem, SpeechUnavailable
 from bot.workqueue import codec
 from bot.workqueue.errors import (
@@ -43,6 +44,7 @@ HEARTBEAT_S = 5.0
 CONNECT_TIMEOUT_S = 2
 POLL_S = 0.05  # result polling; with the worker's poll, the bulk of the queue's overhead
 DEFAULT_LIMITS = RunLimits()
+DEFAULT_MAX_AUDIO_BYTES = SpeechConfig().max_audio_bytes  # 50 MiB, as in this process
 
 
 def redis_settings(url: str, *, connect_timeout_s: int = CONNECT_TIMEOUT_S) -> RedisSettings:
@@ -200,13 +202,30 @@ class QueuedCodeRunner:
 class QueuedSpeechToText:
     """``SpeechToText`` whose recognition happens on an ``interview-bot worker``.
 
-    A recording the worker could not use comes back as the same ``AudioError`` (problem and
-    message for the candidate) that in-process recognition raises."""
+    Encoded clips (an upload as it came) travel as they are and the worker decodes them within
+    its own limits; ``max_bytes`` is checked here too, so an oversized or empty upload is
+    refused without a trip through Redis. A recording the worker could not use comes back as
+    the same ``AudioError`` (problem and message for the candidate) that in-process recognition
+    raises."""
 
-    def __init__(self, queue: WorkQueue) -> None:
+    def __init__(self, queue: WorkQueue, *, max_bytes: int = DEFAULT_MAX_AUDIO_BYTES) -> None:
         self.queue = queue
+        self.max_bytes = max_bytes
+
+    def _check_size(self, clip: AudioClip) -> None:
+        """The size rules of ``bot.speech.audio.decode``, with its messages."""
+        size = len(clip.data)
+        if size == 0:
+            raise AudioError(AudioProblem.EMPTY, "The recording is empty. Please record it again.")
+        if clip.format != "s16le" and size > self.max_bytes:
+            raise AudioError(
+                AudioProblem.TOO_LARGE,
+                f"The file is {size / 1e6:.0f} MB; recordings can be at most "
+                f"{self.max_bytes / 1e6:.0f} MB. Send a shorter answer.",
+            )
 
     async def transcribe(self, clip: AudioClip, vocabulary: Sequence[str] = ()) -> Transcript:
+        self._check_size(clip)
         answer = await self.queue.call(
             "transcribe",
             codec.clip_to_json(clip),

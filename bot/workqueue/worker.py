@@ -13,6 +13,7 @@ with its traceback and reported as ``worker_error``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -63,6 +64,11 @@ async def transcribe(
     except (KeyError, TypeError, ValueError) as exc:
         return {"ok": False, "error": "worker_error", "message": f"bad clip: {exc}"}
     try:
+        decode = getattr(stt, "decode", None)
+        if audio.format != "s16le" and callable(decode):
+            # An upload as it came (Slack's webm, an mp3): ffmpeg on its own thread, within this
+            # worker's limits, so it does not hold the model's thread while another job waits.
+            audio = await asyncio.to_thread(decode, audio)
         transcript = await stt.transcribe(audio, list(vocabulary))
     except AudioError as exc:
         return {
