@@ -37,41 +37,21 @@ from typing import TYPE_CHECKING, Any
 from bot.domain import Turn
 from bot.ports import (
     ACTIVE_STATES,
-    ForgetReport,
-    Participant,
-    PeerScore,
     QueueEntry,
-    Reminder,
     SessionRecord,
-    ShareLink,
-    StoredAudio,
 )
 from bot.store import InProcessClaims, describe_url
+from bot.store.common import SQLStore, Statement
 from bot.store.rows import (
-    AUDIO_COLUMNS,
-    FINISHED_STATE,
     MUTABLE_COLUMNS,
-    PARTICIPANT_COLUMNS,
-    PEER_SCORE_COLUMNS,
     QUEUE_COLUMNS,
-    REMINDER_COLUMNS,
     SESSION_COLUMNS,
-    SHARE_LINK_COLUMNS,
     SessionChild,
     StoreError,
-    audio_from_row,
-    json_object,
-    json_text,
     mutable_values,
-    participant_from_row,
-    peer_score_from_row,
     queue_entry_from_row,
     record_from_row,
-    reminder_from_row,
-    scope_prefix,
-    scope_settings_rows,
     session_values,
-    share_link_from_row,
     values_in,
 )
 
@@ -194,6 +174,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# The jsonb columns of migration 2: their JSON text parameter is cast on the way in.
+JSONB_COLUMNS = frozenset({"settings_json", "prefs_json"})
 VERSION_TABLE = "interview_bot_schema"
 # application_name on our connections, so pg_stat_activity shows which ones hold session claims.
 APPLICATION = "interview-bot"
@@ -236,13 +218,17 @@ def _import_driver() -> tuple[Any, Any]:
     return psycopg, psycopg_pool
 
 
-class PostgresStore:
+class PostgresStore(SQLStore):
     """``Store`` over PostgreSQL; plus ``claim``/``release`` for session ownership across processes.
 
     ``pool_size`` bounds the connections this process opens (one more is held for claims);
     ``timeout`` bounds connecting and waiting for a free pooled connection, so a down server is an
     error within seconds rather than a hang.
     """
+
+    _JSON_AS_TEXT = "::text"
+    # Ties ordered bytewise, as SQLite does, whatever the database's locale.
+    _BYTEWISE = ' COLLATE "C"'
 
     def __init__(self, url: str, *, pool_size: int = 10, timeout: float = 10.0) -> None:
         self.url = url
@@ -385,13 +371,6 @@ class PostgresStore:
                     ),
                 )
 
-    async def replace_plan(self, record: SessionRecord) -> None:
-        async with self.pool.connection() as conn:
-            await conn.execute(
-                "UPDATE sessions SET plan_json = %s, updated_at = %s WHERE id = %s",
-                (record.plan.model_dump_json(), record.updated_at, record.id),
-            )
-
     def _record_from_row(self, row: Sequence[Any], turns: list[Turn]) -> SessionRecord:
         return record_from_row(row, turns, self.name)
 
@@ -449,82 +428,7 @@ class PostgresStore:
             rows = await cur.fetchall()
         return {str(platform or "unknown"): int(count) for platform, count in rows}
 
-    async def forget_user(self, user_key: str) -> ForgetReport:
-        """Children are deleted explicitly (not left to the cascade) so each kind is counted.
-
-        The user's sessions are locked first: a concurrent write hanging off one of them (a turn,
-        a peer score) waits, then finds the session gone and becomes a no-op, so nothing is
-        added between counting and deleting."""
-        owned = "SELECT id FROM sessions WHERE user_key = %(u)s"
-        steps = (
-            (
-                "share_links",
-                f"DELETE FROM share_links WHERE user_key = %(u)s OR session_id IN ({owned})",
-            ),
-            (
-                "participations",
-                f"DELETE FROM participants WHERE user_key = %(u)s OR session_id IN ({owned})",
-            ),
-            (
-                "peer_scores",
-                f"DELETE FROM peer_scores WHERE scorer_key = %(u)s OR session_id IN ({owned})",
-            ),
-            ("audio_clips", f"DELETE FROM audio WHERE session_id IN ({owned})"),
-            ("turns", f"DELETE FROM turns WHERE session_id IN ({owned})"),
-            ("sessions", "DELETE FROM sessions WHERE user_key = %(u)s"),
-            ("reminders", "DELETE FROM reminders WHERE user_key = %(u)s"),
-            ("queue_entries", "DELETE FROM queue_entries WHERE user_key = %(u)s"),
-            ("preferences", "DELETE FROM user_prefs WHERE user_key = %(u)s"),
-        )
-        counts: dict[str, int] = {}
-        async with self.pool.connection() as conn, conn.transaction():
-            await conn.execute(f"{owned} ORDER BY id FOR UPDATE", {"u": user_key})
-            for kind, sql in steps:
-                cursor = await conn.execute(sql, {"u": user_key})
-                counts[kind] = cursor.rowcount
-        return ForgetReport(**counts)
-
-    async def purge_before(self, timestamp: float) -> int:
-        async with self.pool.connection() as conn, conn.transaction():
-            # Share links, participants, peer scores and audio go with the cascade.
-            await conn.execute(
-                "DELETE FROM turns WHERE session_id IN"
-                " (SELECT id FROM sessions WHERE updated_at < %s)",
-                (timestamp,),
-            )
-            sessions = await conn.execute(
-                "DELETE FROM sessions WHERE updated_at < %s", (timestamp,)
-            )
-            await conn.execute(
-                "DELETE FROM reminders WHERE sent_at IS NOT NULL AND sent_at < %s", (timestamp,)
-            )
-            return sessions.rowcount
-
-    async def purge_scope_before(self, conversation_prefix: str, timestamp: float) -> int:
-        params = {"p": scope_prefix(conversation_prefix), "t": timestamp}
-        scoped = "starts_with(conversation_key, %(p)s)"
-        async with self.pool.connection() as conn, conn.transaction():
-            # Share links, participants, peer scores and audio go with the cascade.
-            await conn.execute(
-                "DELETE FROM turns WHERE session_id IN"
-                f" (SELECT id FROM sessions WHERE {scoped} AND updated_at < %(t)s)",
-                params,
-            )
-            sessions = await conn.execute(
-                f"DELETE FROM sessions WHERE {scoped} AND updated_at < %(t)s", params
-            )
-            sent = "sent_at IS NOT NULL AND sent_at < %(t)s"
-            await conn.execute(f"DELETE FROM reminders WHERE {scoped} AND {sent}", params)
-            return sessions.rowcount
-
-    async def purge_share_links_before(self, timestamp: float) -> int:
-        async with self.pool.connection() as conn, conn.transaction():
-            links = await conn.execute(
-                "DELETE FROM share_links WHERE expires_at < %(t)s OR revoked_at < %(t)s",
-                {"t": timestamp},
-            )
-            return links.rowcount
-
+    # Primitives of the shared methods (bot.store.common) ----------------------------------------
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         async with self.pool.connection() as conn:
             cursor = await conn.execute(sql, params)
@@ -541,146 +445,47 @@ class PostgresStore:
         except psycopg.IntegrityError as exc:
             raise StoreError(f"{self.name} refused the write: {exc}") from exc
 
+    async def _write_one(self, sql: str, params: Sequence[Any]) -> int:
+        async with self._write() as conn:
+            cursor = await conn.execute(sql, params)
+            return cursor.rowcount
+
+    async def _delete_together(
+        self, statements: Sequence[Statement], *, lock: Statement | None = None
+    ) -> list[int]:
+        async with self.pool.connection() as conn, conn.transaction():
+            if lock is not None:
+                await conn.execute(*lock)
+            counts: list[int] = []
+            for sql, params in statements:
+                cursor = await conn.execute(sql, params)
+                counts.append(cursor.rowcount)
+            return counts
+
     async def _insert_for_session(
         self, table: str, columns: Sequence[str], key: Sequence[str], item: SessionChild
     ) -> None:
-        """Insert, or replace the row with the same ``key``, of a row that hangs off a session.
-        A no-op when the session is gone (forgotten or purged while the caller was busy): the
-        foreign key refuses the row, and that refusal is expected, not an error."""
+        """A no-op when the session is gone: the foreign key refuses the row, and that refusal
+        is expected, not an error."""
         psycopg, _ = _import_driver()
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key)
         try:
-            async with self._write() as conn:
-                await conn.execute(
-                    f"INSERT INTO {table} ({', '.join(columns)})"
-                    f" VALUES ({', '.join('%s' for _ in columns)})"
-                    f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}",
-                    values_in(item, columns),
-                )
+            await self._write_one(self._upsert_sql(table, columns, key), values_in(item, columns))
         except StoreError as exc:
             if not isinstance(exc.__cause__, psycopg.errors.ForeignKeyViolation):
                 raise
             log.info("session %s is gone: %s row not saved", item.session_id, table)
 
-    # Share links -------------------------------------------------------------------------------
-    async def create_share_link(self, link: ShareLink) -> None:
-        await self._insert_for_session("share_links", SHARE_LINK_COLUMNS, ("id",), link)
-
-    async def get_share_link(self, link_id: str) -> ShareLink | None:
-        rows = await self._fetchall(
-            f"SELECT {', '.join(SHARE_LINK_COLUMNS)} FROM share_links WHERE id = %s", (link_id,)
-        )
-        return share_link_from_row(rows[0]) if rows else None
-
-    async def revoke_share_links(
-        self, user_key: str, *, session_id: str | None = None, link_id: str | None = None, at: float
-    ) -> int:
-        sql = "UPDATE share_links SET revoked_at = %s WHERE user_key = %s AND revoked_at IS NULL"
-        params: list[Any] = [at, user_key]
-        if session_id is not None:
-            sql += " AND session_id = %s"
-            params.append(session_id)
-        if link_id is not None:
-            sql += " AND id = %s"
-            params.append(link_id)
-        async with self._write() as conn:
-            cursor = await conn.execute(sql, params)
-            return cursor.rowcount
-
-    async def share_links_for_user(self, user_key: str) -> list[ShareLink]:
-        rows = await self._fetchall(
-            f"SELECT {', '.join(SHARE_LINK_COLUMNS)} FROM share_links WHERE user_key = %s"
-            " ORDER BY created_at DESC, id",
-            (user_key,),
-        )
-        return [share_link_from_row(r) for r in rows]
-
-    # Participants and peer scores -------------------------------------------------------------
-    async def add_participant(self, participant: Participant) -> None:
-        await self._insert_for_session(
-            "participants", PARTICIPANT_COLUMNS, ("session_id", "user_key"), participant
+    def _upsert_sql(self, table: str, columns: Sequence[str], key: Sequence[str]) -> str:
+        """``ON CONFLICT … DO UPDATE``; a jsonb column's text parameter is cast to jsonb."""
+        marks = ", ".join("%s::jsonb" if c in JSONB_COLUMNS else "%s" for c in columns)
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in key)
+        return (
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+            f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
         )
 
-    async def remove_participant(self, session_id: str, user_key: str) -> bool:
-        async with self._write() as conn:
-            cursor = await conn.execute(
-                "DELETE FROM participants WHERE session_id = %s AND user_key = %s",
-                (session_id, user_key),
-            )
-            return cursor.rowcount > 0
-
-    async def participants(self, session_id: str) -> list[Participant]:
-        rows = await self._fetchall(
-            f"SELECT {', '.join(PARTICIPANT_COLUMNS)} FROM participants WHERE session_id = %s"
-            " ORDER BY added_at, user_key",
-            (session_id,),
-        )
-        return [participant_from_row(r) for r in rows]
-
-    async def sessions_participating(self, user_key: str, limit: int = 20) -> list[str]:
-        rows = await self._fetchall(
-            "SELECT session_id FROM participants WHERE user_key = %s"
-            " ORDER BY added_at DESC, session_id LIMIT %s",
-            (user_key, limit),
-        )
-        return [str(r[0]) for r in rows]
-
-    async def save_peer_score(self, score: PeerScore) -> None:
-        await self._insert_for_session(
-            "peer_scores",
-            PEER_SCORE_COLUMNS,
-            ("session_id", "question_index", "scorer_key"),
-            score,
-        )
-
-    async def peer_scores(self, session_id: str) -> list[PeerScore]:
-        rows = await self._fetchall(
-            f"SELECT {', '.join(PEER_SCORE_COLUMNS)} FROM peer_scores WHERE session_id = %s"
-            " ORDER BY question_index, created_at, scorer_key",
-            (session_id,),
-        )
-        return [peer_score_from_row(r) for r in rows]
-
-    # Settings and preferences ----------------------------------------------------------------
-    async def get_scope_settings(self, scope: str) -> dict[str, Any] | None:
-        rows = await self._fetchall(
-            "SELECT settings_json::text FROM scope_settings WHERE scope = %s", (scope,)
-        )
-        return json_object(rows[0][0], f"settings of {scope}") if rows else None
-
-    async def scope_settings_all(self) -> list[tuple[str, dict[str, Any]]]:
-        return scope_settings_rows(
-            await self._fetchall(
-                "SELECT scope, settings_json::text FROM scope_settings ORDER BY scope"
-            )
-        )
-
-    async def put_scope_settings(self, scope: str, values: dict[str, Any], at: float) -> None:
-        text = json_text(values)
-        async with self._write() as conn:
-            await conn.execute(
-                "INSERT INTO scope_settings (scope, settings_json, updated_at)"
-                " VALUES (%s, %s::jsonb, %s) ON CONFLICT (scope) DO UPDATE SET"
-                " settings_json = EXCLUDED.settings_json, updated_at = EXCLUDED.updated_at",
-                (scope, text, at),
-            )
-
-    async def get_user_prefs(self, user_key: str) -> dict[str, Any]:
-        rows = await self._fetchall(
-            "SELECT prefs_json::text FROM user_prefs WHERE user_key = %s", (user_key,)
-        )
-        found = json_object(rows[0][0], f"preferences of {user_key}") if rows else None
-        return found or {}
-
-    async def put_user_prefs(self, user_key: str, values: dict[str, Any], at: float) -> None:
-        text = json_text(values)
-        async with self._write() as conn:
-            await conn.execute(
-                "INSERT INTO user_prefs (user_key, prefs_json, updated_at)"
-                " VALUES (%s, %s::jsonb, %s) ON CONFLICT (user_key) DO UPDATE SET"
-                " prefs_json = EXCLUDED.prefs_json, updated_at = EXCLUDED.updated_at",
-                (user_key, text, at),
-            )
+    def _prefix_match(self, column: str, prefix: str) -> tuple[str, str]:
+        return f"starts_with({column}, %s)", prefix
 
     # Practice queue -------------------------------------------------------------------------
     async def join_queue(self, entry: QueueEntry, now: float) -> QueueEntry | None:
@@ -709,31 +514,11 @@ class PostgresStore:
                     (entry.scope, entry.user_key),
                 )
                 return queue_entry_from_row(row)
-            updates = ", ".join(
-                f"{c} = EXCLUDED.{c}" for c in QUEUE_COLUMNS if c not in ("scope", "user_key")
-            )
             await conn.execute(
-                f"INSERT INTO queue_entries ({columns})"
-                f" VALUES ({', '.join('%s' for _ in QUEUE_COLUMNS)})"
-                f" ON CONFLICT (scope, user_key) DO UPDATE SET {updates}",
+                self._upsert_sql("queue_entries", QUEUE_COLUMNS, ("scope", "user_key")),
                 values_in(entry, QUEUE_COLUMNS),
             )
             return None
-
-    async def leave_queue(self, scope: str, user_key: str) -> bool:
-        async with self._write() as conn:
-            cursor = await conn.execute(
-                "DELETE FROM queue_entries WHERE scope = %s AND user_key = %s", (scope, user_key)
-            )
-            return cursor.rowcount > 0
-
-    async def queue_entries(self, scope: str) -> list[QueueEntry]:
-        rows = await self._fetchall(
-            f"SELECT {', '.join(QUEUE_COLUMNS)} FROM queue_entries WHERE scope = %s"
-            " ORDER BY enqueued_at, user_key",
-            (scope,),
-        )
-        return [queue_entry_from_row(r) for r in rows]
 
     async def expire_queue(self, now: float) -> list[QueueEntry]:
         """``DELETE … RETURNING``: what one process returns (and tells) no other process gets."""
@@ -746,75 +531,6 @@ class PostgresStore:
             rows = await cursor.fetchall()
         expired = [queue_entry_from_row(r) for r in rows]
         return sorted(expired, key=lambda e: (e.enqueued_at, e.scope, e.user_key))
-
-    # Reminders ---------------------------------------------------------------------------------
-    async def add_reminder(self, reminder: Reminder) -> None:
-        async with self._write() as conn:
-            await conn.execute(
-                f"INSERT INTO reminders ({', '.join(REMINDER_COLUMNS)})"
-                f" VALUES ({', '.join('%s' for _ in REMINDER_COLUMNS)})",
-                values_in(reminder, REMINDER_COLUMNS),
-            )
-
-    async def due_reminders(self, now: float, limit: int = 50) -> list[Reminder]:
-        rows = await self._fetchall(
-            f"SELECT {', '.join(REMINDER_COLUMNS)} FROM reminders"
-            " WHERE sent_at IS NULL AND due_at <= %s ORDER BY due_at, id LIMIT %s",
-            (now, limit),
-        )
-        return [reminder_from_row(r) for r in rows]
-
-    async def mark_reminder_sent(self, reminder_id: str, at: float) -> bool:
-        """The row lock makes a second claimant wait, re-check ``sent_at IS NULL`` and miss."""
-        async with self._write() as conn:
-            cursor = await conn.execute(
-                "UPDATE reminders SET sent_at = %s WHERE id = %s AND sent_at IS NULL",
-                (at, reminder_id),
-            )
-            return cursor.rowcount == 1
-
-    async def reminders_for_user(self, user_key: str) -> list[Reminder]:
-        rows = await self._fetchall(
-            f"SELECT {', '.join(REMINDER_COLUMNS)} FROM reminders"
-            " WHERE user_key = %s AND sent_at IS NULL ORDER BY due_at, id",
-            (user_key,),
-        )
-        return [reminder_from_row(r) for r in rows]
-
-    async def cancel_reminder(self, reminder_id: str, user_key: str) -> bool:
-        async with self._write() as conn:
-            cursor = await conn.execute(
-                "DELETE FROM reminders WHERE id = %s AND user_key = %s AND sent_at IS NULL",
-                (reminder_id, user_key),
-            )
-            return cursor.rowcount > 0
-
-    # Opt-in audio ----------------------------------------------------------------------------
-    async def save_audio(self, audio: StoredAudio) -> None:
-        await self._insert_for_session(
-            "audio", AUDIO_COLUMNS, ("session_id", "question_index"), audio
-        )
-
-    async def audio_for_session(self, session_id: str) -> list[StoredAudio]:
-        rows = await self._fetchall(
-            f"SELECT {', '.join(AUDIO_COLUMNS)} FROM audio WHERE session_id = %s"
-            " ORDER BY question_index",
-            (session_id,),
-        )
-        return [audio_from_row(r) for r in rows]
-
-    # Leaderboard -------------------------------------------------------------------------------
-    async def completed_counts(
-        self, conversation_prefix: str, since: float, limit: int = 10
-    ) -> list[tuple[str, int]]:
-        # COLLATE "C": ties ordered bytewise, as SQLite does, whatever the database's locale.
-        rows = await self._fetchall(
-            "SELECT user_key, COUNT(*) AS n FROM sessions"
-            " WHERE state = %s AND starts_with(conversation_key, %s) AND updated_at >= %s"
-            ' GROUP BY user_key ORDER BY n DESC, user_key COLLATE "C" LIMIT %s',
-            (FINISHED_STATE, conversation_prefix, since, limit),
-        )
-        return [(str(user), int(n)) for user, n in rows]
 
     async def claim(self, session_id: str, owner: str) -> bool:
         """True when ``owner`` now handles the session: no other process or owner holds it.

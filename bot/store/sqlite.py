@@ -21,41 +21,21 @@ import aiosqlite
 from bot.domain import Turn
 from bot.ports import (
     ACTIVE_STATES,
-    ForgetReport,
-    Participant,
-    PeerScore,
     QueueEntry,
-    Reminder,
     SessionRecord,
-    ShareLink,
-    StoredAudio,
 )
 from bot.store import InProcessClaims
+from bot.store.common import SQLStore, Statement
 from bot.store.rows import (
-    AUDIO_COLUMNS,
-    FINISHED_STATE,
-    PARTICIPANT_COLUMNS,
-    PEER_SCORE_COLUMNS,
     QUEUE_COLUMNS,
-    REMINDER_COLUMNS,
     SESSION_COLUMNS,
-    SHARE_LINK_COLUMNS,
     SessionChild,
     StoreError,
-    audio_from_row,
-    json_object,
-    json_text,
     like_prefix,
     mutable_values,
-    participant_from_row,
-    peer_score_from_row,
     queue_entry_from_row,
     record_from_row,
-    reminder_from_row,
-    scope_prefix,
-    scope_settings_rows,
     session_values,
-    share_link_from_row,
     values_in,
 )
 
@@ -173,7 +153,12 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class SQLiteStore:
+def _qmark(sql: str) -> str:
+    """Shared SQL (``bot.store.common``) is written with psycopg's ``%s``; sqlite3 wants ``?``."""
+    return sql.replace("%s", "?")
+
+
+class SQLiteStore(SQLStore):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._write_lock = asyncio.Lock()
@@ -285,13 +270,6 @@ class SQLiteStore:
                     ),
                 )
 
-    async def replace_plan(self, record: SessionRecord) -> None:
-        async with self._transaction() as db:
-            await db.execute(
-                "UPDATE sessions SET plan_json = ?, updated_at = ? WHERE id = ?",
-                (record.plan.model_dump_json(), record.updated_at, record.id),
-            )
-
     def _record_from_row(self, row: Sequence[Any], turns: list[Turn]) -> SessionRecord:
         return record_from_row(row, turns, str(self.path))
 
@@ -352,115 +330,40 @@ class SQLiteStore:
             rows = await cursor.fetchall()
         return {str(platform or "unknown"): int(count) for platform, count in rows}
 
-    async def forget_user(self, user_key: str) -> ForgetReport:
-        """Children are deleted explicitly (not left to the cascade) so each kind is counted."""
-        owned = "SELECT id FROM sessions WHERE user_key = ?"
-        steps = (
-            (
-                "share_links",
-                f"DELETE FROM share_links WHERE user_key = ? OR session_id IN ({owned})",
-            ),
-            (
-                "participations",
-                f"DELETE FROM participants WHERE user_key = ? OR session_id IN ({owned})",
-            ),
-            (
-                "peer_scores",
-                f"DELETE FROM peer_scores WHERE scorer_key = ? OR session_id IN ({owned})",
-            ),
-            ("audio_clips", f"DELETE FROM audio WHERE session_id IN ({owned})"),
-            ("turns", f"DELETE FROM turns WHERE session_id IN ({owned})"),
-            ("sessions", "DELETE FROM sessions WHERE user_key = ?"),
-            ("reminders", "DELETE FROM reminders WHERE user_key = ?"),
-            ("queue_entries", "DELETE FROM queue_entries WHERE user_key = ?"),
-            ("preferences", "DELETE FROM user_prefs WHERE user_key = ?"),
-        )
-        async with self._write_lock:
-            counts: dict[str, int] = {}
-            try:
-                for kind, sql in steps:
-                    cursor = await self.db.execute(sql, (user_key,) * sql.count("?"))
-                    counts[kind] = cursor.rowcount
-                await self.db.commit()
-            except BaseException:
-                await self.db.rollback()
-                raise
-            if any(counts.values()):
-                await self._scrub()
-        return ForgetReport(**counts)
-
-    async def purge_before(self, timestamp: float) -> int:
-        async with self._write_lock:
-            try:
-                # Share links, participants, peer scores and audio go with the cascade.
-                await self.db.execute(
-                    "DELETE FROM turns WHERE session_id IN"
-                    " (SELECT id FROM sessions WHERE updated_at < ?)",
-                    (timestamp,),
-                )
-                sessions = await self.db.execute(
-                    "DELETE FROM sessions WHERE updated_at < ?", (timestamp,)
-                )
-                reminders = await self.db.execute(
-                    "DELETE FROM reminders WHERE sent_at IS NOT NULL AND sent_at < ?",
-                    (timestamp,),
-                )
-                await self.db.commit()
-            except BaseException:
-                await self.db.rollback()
-                raise
-            if sessions.rowcount or reminders.rowcount:
-                await self._scrub()
-        return sessions.rowcount
-
-    async def purge_scope_before(self, conversation_prefix: str, timestamp: float) -> int:
-        pattern = like_prefix(scope_prefix(conversation_prefix))
-        scoped = "conversation_key LIKE ? ESCAPE '\\'"
-        async with self._write_lock:
-            try:
-                # Share links, participants, peer scores and audio go with the cascade.
-                await self.db.execute(
-                    "DELETE FROM turns WHERE session_id IN"
-                    f" (SELECT id FROM sessions WHERE {scoped} AND updated_at < ?)",
-                    (pattern, timestamp),
-                )
-                sessions = await self.db.execute(
-                    f"DELETE FROM sessions WHERE {scoped} AND updated_at < ?", (pattern, timestamp)
-                )
-                reminders = await self.db.execute(
-                    f"DELETE FROM reminders WHERE {scoped} AND sent_at IS NOT NULL AND sent_at < ?",
-                    (pattern, timestamp),
-                )
-                await self.db.commit()
-            except BaseException:
-                await self.db.rollback()
-                raise
-            if sessions.rowcount or reminders.rowcount:
-                await self._scrub()
-        return sessions.rowcount
-
-    async def purge_share_links_before(self, timestamp: float) -> int:
-        async with self._write_lock:
-            try:
-                links = await self.db.execute(
-                    "DELETE FROM share_links WHERE expires_at < ? OR revoked_at < ?",
-                    (timestamp, timestamp),
-                )
-                await self.db.commit()
-            except BaseException:
-                await self.db.rollback()
-                raise
-        return links.rowcount
-
+    # Primitives of the shared methods (bot.store.common) ----------------------------------------
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        async with self.db.execute(sql, params) as cursor:
+        async with self.db.execute(_qmark(sql), params) as cursor:
             return [tuple(r) for r in await cursor.fetchall()]
 
+    async def _write_one(self, sql: str, params: Sequence[Any]) -> int:
+        async with self._transaction() as db:
+            cursor = await db.execute(_qmark(sql), params)
+        return cursor.rowcount
+
+    async def _delete_together(
+        self, statements: Sequence[Statement], *, lock: Statement | None = None
+    ) -> list[int]:
+        """Under the writer lock, which already keeps every other write out (so ``lock`` is not
+        run), then scrubbed, still under it, when anything was deleted."""
+        async with self._write_lock:
+            counts: list[int] = []
+            try:
+                for sql, params in statements:
+                    cursor = await self.db.execute(_qmark(sql), params)
+                    counts.append(cursor.rowcount)
+                await self.db.commit()
+            except BaseException:
+                await self.db.rollback()
+                raise
+            if any(counts):
+                await self._scrub()
+        return counts
+
     async def _insert_for_session(
-        self, table: str, columns: Sequence[str], item: SessionChild
+        self, table: str, columns: Sequence[str], key: Sequence[str], item: SessionChild
     ) -> None:
-        """Insert or replace a row that hangs off a session; a no-op when the session is gone
-        (forgotten or purged while the caller was busy) instead of a foreign-key error."""
+        """``INSERT OR REPLACE`` replaces on the primary key, which is ``key``; the ``EXISTS``
+        makes a row for a session that is gone a no-op instead of a foreign-key error."""
         marks = ", ".join("?" for _ in columns)
         async with self._transaction() as db:
             await db.execute(
@@ -469,112 +372,13 @@ class SQLiteStore:
                 (*values_in(item, columns), item.session_id),
             )
 
-    # Share links -------------------------------------------------------------------------------
-    async def create_share_link(self, link: ShareLink) -> None:
-        await self._insert_for_session("share_links", SHARE_LINK_COLUMNS, link)
+    def _upsert_sql(self, table: str, columns: Sequence[str], key: Sequence[str]) -> str:
+        """``INSERT OR REPLACE``: ``key`` is the table's primary key, its only unique index."""
+        marks = ", ".join("?" for _ in columns)
+        return f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({marks})"
 
-    async def get_share_link(self, link_id: str) -> ShareLink | None:
-        rows = await self._fetchall(
-            f"SELECT {', '.join(SHARE_LINK_COLUMNS)} FROM share_links WHERE id = ?", (link_id,)
-        )
-        return share_link_from_row(rows[0]) if rows else None
-
-    async def revoke_share_links(
-        self, user_key: str, *, session_id: str | None = None, link_id: str | None = None, at: float
-    ) -> int:
-        sql = "UPDATE share_links SET revoked_at = ? WHERE user_key = ? AND revoked_at IS NULL"
-        params: list[Any] = [at, user_key]
-        if session_id is not None:
-            sql += " AND session_id = ?"
-            params.append(session_id)
-        if link_id is not None:
-            sql += " AND id = ?"
-            params.append(link_id)
-        async with self._transaction() as db:
-            cursor = await db.execute(sql, params)
-        return cursor.rowcount
-
-    async def share_links_for_user(self, user_key: str) -> list[ShareLink]:
-        rows = await self._fetchall(
-            f"SELECT {', '.join(SHARE_LINK_COLUMNS)} FROM share_links WHERE user_key = ?"
-            " ORDER BY created_at DESC, id",
-            (user_key,),
-        )
-        return [share_link_from_row(r) for r in rows]
-
-    # Participants and peer scores -------------------------------------------------------------
-    async def add_participant(self, participant: Participant) -> None:
-        await self._insert_for_session("participants", PARTICIPANT_COLUMNS, participant)
-
-    async def remove_participant(self, session_id: str, user_key: str) -> bool:
-        async with self._transaction() as db:
-            cursor = await db.execute(
-                "DELETE FROM participants WHERE session_id = ? AND user_key = ?",
-                (session_id, user_key),
-            )
-        return cursor.rowcount > 0
-
-    async def participants(self, session_id: str) -> list[Participant]:
-        rows = await self._fetchall(
-            f"SELECT {', '.join(PARTICIPANT_COLUMNS)} FROM participants WHERE session_id = ?"
-            " ORDER BY added_at, user_key",
-            (session_id,),
-        )
-        return [participant_from_row(r) for r in rows]
-
-    async def sessions_participating(self, user_key: str, limit: int = 20) -> list[str]:
-        rows = await self._fetchall(
-            "SELECT session_id FROM participants WHERE user_key = ?"
-            " ORDER BY added_at DESC, session_id LIMIT ?",
-            (user_key, limit),
-        )
-        return [str(r[0]) for r in rows]
-
-    async def save_peer_score(self, score: PeerScore) -> None:
-        await self._insert_for_session("peer_scores", PEER_SCORE_COLUMNS, score)
-
-    async def peer_scores(self, session_id: str) -> list[PeerScore]:
-        rows = await self._fetchall(
-            f"SELECT {', '.join(PEER_SCORE_COLUMNS)} FROM peer_scores WHERE session_id = ?"
-            " ORDER BY question_index, created_at, scorer_key",
-            (session_id,),
-        )
-        return [peer_score_from_row(r) for r in rows]
-
-    # Settings and preferences ----------------------------------------------------------------
-    async def get_scope_settings(self, scope: str) -> dict[str, Any] | None:
-        rows = await self._fetchall(
-            "SELECT settings_json FROM scope_settings WHERE scope = ?", (scope,)
-        )
-        return json_object(rows[0][0], f"settings of {scope}") if rows else None
-
-    async def scope_settings_all(self) -> list[tuple[str, dict[str, Any]]]:
-        return scope_settings_rows(
-            await self._fetchall("SELECT scope, settings_json FROM scope_settings ORDER BY scope")
-        )
-
-    async def put_scope_settings(self, scope: str, values: dict[str, Any], at: float) -> None:
-        async with self._transaction() as db:
-            await db.execute(
-                "INSERT OR REPLACE INTO scope_settings (scope, settings_json, updated_at)"
-                " VALUES (?, ?, ?)",
-                (scope, json_text(values), at),
-            )
-
-    async def get_user_prefs(self, user_key: str) -> dict[str, Any]:
-        rows = await self._fetchall(
-            "SELECT prefs_json FROM user_prefs WHERE user_key = ?", (user_key,)
-        )
-        found = json_object(rows[0][0], f"preferences of {user_key}") if rows else None
-        return found or {}
-
-    async def put_user_prefs(self, user_key: str, values: dict[str, Any], at: float) -> None:
-        async with self._transaction() as db:
-            await db.execute(
-                "INSERT OR REPLACE INTO user_prefs (user_key, prefs_json, updated_at)"
-                " VALUES (?, ?, ?)",
-                (user_key, json_text(values), at),
-            )
+    def _prefix_match(self, column: str, prefix: str) -> tuple[str, str]:
+        return f"{column} LIKE ? ESCAPE '\\'", like_prefix(prefix)
 
     # Practice queue -------------------------------------------------------------------------
     async def join_queue(self, entry: QueueEntry, now: float) -> QueueEntry | None:
@@ -599,28 +403,11 @@ class SQLiteStore:
                     (entry.scope, match.user_key, entry.user_key),
                 )
                 return match
-            marks = ", ".join("?" for _ in QUEUE_COLUMNS)
             await db.execute(
-                f"INSERT OR REPLACE INTO queue_entries ({', '.join(QUEUE_COLUMNS)})"
-                f" VALUES ({marks})",
+                self._upsert_sql("queue_entries", QUEUE_COLUMNS, ("scope", "user_key")),
                 values_in(entry, QUEUE_COLUMNS),
             )
             return None
-
-    async def leave_queue(self, scope: str, user_key: str) -> bool:
-        async with self._transaction() as db:
-            cursor = await db.execute(
-                "DELETE FROM queue_entries WHERE scope = ? AND user_key = ?", (scope, user_key)
-            )
-        return cursor.rowcount > 0
-
-    async def queue_entries(self, scope: str) -> list[QueueEntry]:
-        rows = await self._fetchall(
-            f"SELECT {', '.join(QUEUE_COLUMNS)} FROM queue_entries WHERE scope = ?"
-            " ORDER BY enqueued_at, user_key",
-            (scope,),
-        )
-        return [queue_entry_from_row(r) for r in rows]
 
     async def expire_queue(self, now: float) -> list[QueueEntry]:
         async with self._transaction() as db:
@@ -633,71 +420,6 @@ class SQLiteStore:
                 rows = [tuple(r) for r in await cursor.fetchall()]
             await db.execute("DELETE FROM queue_entries WHERE expires_at <= ?", (now,))
         return [queue_entry_from_row(r) for r in rows]
-
-    # Reminders ---------------------------------------------------------------------------------
-    async def add_reminder(self, reminder: Reminder) -> None:
-        marks = ", ".join("?" for _ in REMINDER_COLUMNS)
-        async with self._transaction() as db:
-            await db.execute(
-                f"INSERT INTO reminders ({', '.join(REMINDER_COLUMNS)}) VALUES ({marks})",
-                values_in(reminder, REMINDER_COLUMNS),
-            )
-
-    async def due_reminders(self, now: float, limit: int = 50) -> list[Reminder]:
-        rows = await self._fetchall(
-            f"SELECT {', '.join(REMINDER_COLUMNS)} FROM reminders"
-            " WHERE sent_at IS NULL AND due_at <= ? ORDER BY due_at, id LIMIT ?",
-            (now, limit),
-        )
-        return [reminder_from_row(r) for r in rows]
-
-    async def mark_reminder_sent(self, reminder_id: str, at: float) -> bool:
-        async with self._transaction() as db:
-            cursor = await db.execute(
-                "UPDATE reminders SET sent_at = ? WHERE id = ? AND sent_at IS NULL",
-                (at, reminder_id),
-            )
-        return cursor.rowcount == 1
-
-    async def reminders_for_user(self, user_key: str) -> list[Reminder]:
-        rows = await self._fetchall(
-            f"SELECT {', '.join(REMINDER_COLUMNS)} FROM reminders"
-            " WHERE user_key = ? AND sent_at IS NULL ORDER BY due_at, id",
-            (user_key,),
-        )
-        return [reminder_from_row(r) for r in rows]
-
-    async def cancel_reminder(self, reminder_id: str, user_key: str) -> bool:
-        async with self._transaction() as db:
-            cursor = await db.execute(
-                "DELETE FROM reminders WHERE id = ? AND user_key = ? AND sent_at IS NULL",
-                (reminder_id, user_key),
-            )
-        return cursor.rowcount > 0
-
-    # Opt-in audio ----------------------------------------------------------------------------
-    async def save_audio(self, audio: StoredAudio) -> None:
-        await self._insert_for_session("audio", AUDIO_COLUMNS, audio)
-
-    async def audio_for_session(self, session_id: str) -> list[StoredAudio]:
-        rows = await self._fetchall(
-            f"SELECT {', '.join(AUDIO_COLUMNS)} FROM audio WHERE session_id = ?"
-            " ORDER BY question_index",
-            (session_id,),
-        )
-        return [audio_from_row(r) for r in rows]
-
-    # Leaderboard -------------------------------------------------------------------------------
-    async def completed_counts(
-        self, conversation_prefix: str, since: float, limit: int = 10
-    ) -> list[tuple[str, int]]:
-        rows = await self._fetchall(
-            "SELECT user_key, COUNT(*) AS n FROM sessions"
-            " WHERE state = ? AND conversation_key LIKE ? ESCAPE '\\' AND updated_at >= ?"
-            " GROUP BY user_key ORDER BY n DESC, user_key LIMIT ?",
-            (FINISHED_STATE, like_prefix(conversation_prefix), since, limit),
-        )
-        return [(str(user), int(n)) for user, n in rows]
 
     async def _scrub(self) -> None:
         """Rewrite the file without the deleted rows' pages (VACUUM), then fold the WAL back in
